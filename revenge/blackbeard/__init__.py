@@ -1,0 +1,1 @@
+"""Blackbeard: the transcoder contract, the HTTP client that speaks it, and the interface."""
