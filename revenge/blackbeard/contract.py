@@ -23,7 +23,7 @@ def _require(doc: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> An
     if key not in doc:
         raise ContractError(f"missing field {key!r}")
     value = doc[key]
-    if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
         raise ContractError(f"field {key!r} has the wrong type")
     return value
 
@@ -162,7 +162,7 @@ class TranscodeStatus:
         errors = doc.get("errors", [])
         return cls(
             id=_require(doc, "id", str),
-            state=state,  # type: ignore[arg-type]
+            state=state,
             segment_count=_require(doc, "segment_count", int),
             last_segment={str(k): int(v) for k, v in last.items()},
             errors=tuple(str(e) for e in errors),

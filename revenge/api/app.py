@@ -1,0 +1,20 @@
+"""Assembles the public Klein app from its route groups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from klein import Klein
+
+from revenge.api import health, media
+from revenge.api.errors import install_error_handlers
+from revenge.library.service import LibraryService
+
+
+def build_api(*, library: LibraryService, checks: Mapping[str, Callable[[], bool]]) -> Klein:
+    """The public API app; route groups stay in their own modules."""
+    app = Klein()
+    install_error_handlers(app)
+    health.install(app, checks=checks)
+    media.install(app, library=library)
+    return app

@@ -1,0 +1,69 @@
+"""JSON answers and errors: ``{"error": {"code", "message"}}`` with a fitting status, always."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from klein import Klein
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.iweb import IRequest
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+_log = Logger()
+
+
+class ApiError(Exception):
+    """Raised by a route to answer with a JSON error."""
+
+    def __init__(self, status: int, code: str, message: str, **headers: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def json_response(request: IRequest, doc: Any, *, status: int = 200) -> bytes:
+    """Set the status and JSON content type; return the encoded body."""
+    request.setResponseCode(status)
+    request.setHeader(b"Content-Type", b"application/json")
+    request.setHeader(b"Cache-Control", b"no-store")
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def error_response(request: IRequest, status: int, code: str, message: str) -> bytes:
+    """The JSON error body for ``status``."""
+    return json_response(request, {"error": {"code": code, "message": message}}, status=status)
+
+
+def install_error_handlers(app: Klein) -> None:
+    """Make every failure of ``app``'s routes a JSON error, never an HTML page or traceback."""
+
+    @app.handle_errors(ApiError)
+    def api_error(request: IRequest, failure: Failure) -> bytes:
+        error = failure.value
+        assert isinstance(error, ApiError)
+        for name, value in error.headers.items():
+            request.setHeader(name.replace("_", "-"), value)
+        return error_response(request, error.status, error.code, error.message)
+
+    @app.handle_errors(NotFound)
+    def not_found(request: IRequest, failure: Failure) -> bytes:
+        return error_response(request, 404, "not_found", "no such resource")
+
+    @app.handle_errors(MethodNotAllowed)
+    def not_allowed(request: IRequest, failure: Failure) -> bytes:
+        error = failure.value
+        assert isinstance(error, MethodNotAllowed)
+        allowed = ", ".join(sorted(error.valid_methods or ()))
+        request.setHeader(b"Allow", allowed.encode())
+        method = request.method.decode("ascii", "replace")
+        return error_response(request, 405, "method_not_allowed", f"{method} is not allowed here")
+
+    @app.handle_errors
+    def internal(request: IRequest, failure: Failure) -> bytes:
+        path = request.path.decode("utf-8", "replace")
+        _log.failure("internal error on {path}", failure, path=path)
+        return error_response(request, 500, "internal", "internal server error")

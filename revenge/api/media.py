@@ -1,0 +1,67 @@
+"""The library API: ``/api/v1/media`` (paged listing, details) and ``/api/v1/library/scan``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from klein import Klein
+from twisted.web.iweb import IRequest
+
+from revenge.api.errors import ApiError, json_response
+from revenge.api.routing import int_arg, route
+from revenge.library.service import LibraryService
+from revenge.store.records import MediaRecord
+
+
+def media_json(record: MediaRecord) -> dict[str, Any]:
+    """The public view of a media record (no absolute paths)."""
+    probe = record.probe
+    return {
+        "id": record.id,
+        "title": record.title,
+        "file": record.relative_path,
+        "size": record.size,
+        "duration": probe.duration,
+        "container": probe.container,
+        "bitrate": probe.bitrate,
+        "streams": [s.to_json() for s in probe.streams],
+        "probe_error": probe.error,
+        "playable": probe.error is None,
+    }
+
+
+def install(app: Klein, *, library: LibraryService) -> None:
+    """Add the library routes."""
+
+    @route(app, "/api/v1/media")
+    def list_media(request: IRequest) -> bytes:
+        offset = int_arg(request, "offset", default=0, low=0, high=10**9)
+        limit = int_arg(request, "limit", default=50, low=1, high=500)
+        items, total = library.page(offset, limit)
+        return json_response(request, {
+            "items": [media_json(r) for r in items],
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+        })
+
+    @route(app, "/api/v1/media/<string:media_id>")
+    def get_media(request: IRequest, media_id: str) -> bytes:
+        record = library.get(media_id)
+        if record is None:
+            raise ApiError(404, "media_not_found", "no media with this id")
+        return json_response(request, media_json(record))
+
+    @route(app, "/api/v1/library/scan", methods=("POST",))
+    def start_scan(request: IRequest) -> bytes:
+        library.scan()
+        request.setHeader(b"Location", b"/api/v1/library/scan")
+        return json_response(request, {"scanning": True}, status=202)
+
+    @route(app, "/api/v1/library/scan")
+    def scan_status(request: IRequest) -> bytes:
+        last = library.last_scan
+        return json_response(request, {
+            "scanning": library.scanning,
+            "last": last.to_json() if last else None,
+        })

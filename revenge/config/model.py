@@ -1,0 +1,91 @@
+"""The configuration's shape: one frozen section class per TOML table.
+
+Every field carries its bounds in ``metadata`` (read by ``revenge.config.load``), so a value
+is validated where it is declared. ``etc/revenge.toml`` documents each key with its default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+
+def setting(
+    default: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> Any:
+    """A config field with its default and the bounds a loaded value must respect."""
+    return attrs.field(default=default, metadata={"low": low, "high": high, "choices": choices})
+
+
+@attrs.frozen
+class ServerConfig:
+    """Listeners, data directory, logging and shutdown."""
+
+    listen: tuple[str, ...] = setting(("tcp:8080:interface=127.0.0.1",))
+    internal_listen: str = setting("tcp:0:interface=127.0.0.1")
+    # How Blackbeard reaches the internal listener; derived from its bound port when empty.
+    internal_url: str = setting("")
+    data_dir: str = setting("")
+    log_format: str = setting("text", choices=("text", "json"))
+    shutdown_grace: float = setting(4.0, low=0.0, high=60.0)
+
+
+@attrs.frozen
+class LibraryConfig:
+    """Where the media is and how it is scanned."""
+
+    media: tuple[str, ...] = setting(())
+    scan_on_start: bool = setting(True)
+    extensions: tuple[str, ...] = setting(
+        (".mp4", ".m4v", ".mkv", ".mov", ".webm", ".avi", ".ts", ".mpg", ".mpeg", ".wmv",
+         ".flv", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wav")
+    )
+    probe_threads: int = setting(2, low=1, high=32)
+
+
+@attrs.frozen
+class FfmpegConfig:
+    """Which ffmpeg runs: empty means the one imageio-ffmpeg ships."""
+
+    binary: str = setting("")
+
+
+@attrs.frozen
+class BlackbeardConfig:
+    """The transcoder: an external Blackbeard at ``url``, else the embedded one."""
+
+    url: str = setting("")
+
+
+@attrs.frozen
+class StreamConfig:
+    """Serving original files (range requests)."""
+
+    max_ranges: int = setting(16, low=1, high=1000)
+
+
+@attrs.frozen
+class Config:
+    """Everything Revenge is configured with; ``source`` names the file it came from."""
+
+    server: ServerConfig = attrs.field(factory=ServerConfig)
+    library: LibraryConfig = attrs.field(factory=LibraryConfig)
+    ffmpeg: FfmpegConfig = attrs.field(factory=FfmpegConfig)
+    stream: StreamConfig = attrs.field(factory=StreamConfig)
+    blackbeard: BlackbeardConfig = attrs.field(factory=BlackbeardConfig)
+    source: str = "defaults"
+
+    @property
+    def data_path(self) -> Path:
+        """The data directory: configured, else the per-user data directory."""
+        if self.server.data_dir:
+            return Path(self.server.data_dir).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("revenge", appauthor=False))

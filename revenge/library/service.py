@@ -1,0 +1,167 @@
+"""The library service: scans media roots and keeps the index in memory, backed by the store."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.interfaces import IReactorThreads
+from twisted.internet.threads import deferToThreadPool
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from revenge.library.probe import IProbe
+from revenge.library.scan import FoundFile, plan_scan, walk_roots
+from revenge.store.interface import IStore
+from revenge.store.records import MediaRecord, ProbeResult
+
+_log = Logger()
+_BATCH = 64  # files probed before their records are saved and become visible
+
+
+@attrs.frozen
+class ScanReport:
+    """What one scan did."""
+
+    found: int
+    probed: int
+    unchanged: int
+    removed: int
+    failed: int
+    seconds: float
+
+    def to_json(self) -> dict[str, int | float]:
+        return attrs.asdict(self)
+
+
+class LibraryService(Service):
+    """Owns the media index: ``get``/``page`` answer from memory; ``scan`` refreshes it."""
+
+    name = "library"
+
+    def __init__(
+        self,
+        *,
+        store: IStore,
+        probe: IProbe,
+        roots: Sequence[str],
+        extensions: Sequence[str],
+        reactor: IReactorThreads,
+        scan_on_start: bool = True,
+    ) -> None:
+        self._store = store
+        self._probe = probe
+        self._roots = tuple(roots)
+        self._extensions = tuple(extensions)
+        self._reactor = reactor
+        self._scan_on_start = scan_on_start
+        self._index: dict[str, MediaRecord] = {}
+        self._by_title: list[MediaRecord] = []
+        self.scanning = False
+        self._waiters: list[Deferred[ScanReport]] = []
+        self.last_scan: ScanReport | None = None
+        self.loaded: Deferred[None] = Deferred()
+
+    def startService(self) -> None:
+        super().startService()  # type: ignore[no-untyped-call]
+        Deferred.fromCoroutine(self._start()).addErrback(
+            lambda f: _log.failure("library failed to load", f)
+        )
+
+    async def _start(self) -> None:
+        self._replace(await self._store.all_media())
+        self.loaded.callback(None)
+        if self._scan_on_start:
+            await self.scan()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, media_id: str) -> MediaRecord | None:
+        """The record with this id, or None."""
+        return self._index.get(media_id)
+
+    def page(self, offset: int, limit: int) -> tuple[list[MediaRecord], int]:
+        """A page of records sorted by title, and the total count."""
+        return self._by_title[offset : offset + limit], len(self._by_title)
+
+    # -- scanning ------------------------------------------------------------------------
+
+    def scan(self) -> Deferred[ScanReport]:
+        """Scan now, or join the scan already running."""
+        waiter: Deferred[ScanReport] = Deferred()
+        self._waiters.append(waiter)
+        if not self.scanning:
+            self.scanning = True
+            Deferred.fromCoroutine(self._scan_and_notify())
+        return waiter
+
+    async def _scan_and_notify(self) -> None:
+        result: ScanReport | Failure
+        try:
+            result = await self._scan()
+        except Exception:
+            result = Failure()
+        waiters, self._waiters = self._waiters, []
+        self.scanning = False
+        if isinstance(result, Failure):
+            _log.failure("library scan failed", result)
+            for waiter in waiters:
+                waiter.errback(result)
+        else:
+            for waiter in waiters:
+                waiter.callback(result)
+
+    async def _scan(self) -> ScanReport:
+        started = time.monotonic()
+        pool = self._reactor.getThreadPool()
+        found: list[FoundFile] = await deferToThreadPool(
+            self._reactor, pool, lambda: list(walk_roots(self._roots, self._extensions))
+        )
+        plan = plan_scan(found, self._index)
+        failed = 0
+        for start in range(0, len(plan.to_probe), _BATCH):
+            batch = plan.to_probe[start : start + _BATCH]
+            probes = await DeferredList(
+                [self._probe.probe(Path(f.path)) for f in batch], consumeErrors=True
+            )
+            records = [
+                _record(f, result) for f, (_, result) in zip(batch, probes, strict=True)
+            ]
+            failed += sum(1 for r in records if r.probe.error is not None)
+            await self._store.save_media(records)
+            self._replace([*self._index.values(), *records])
+        if plan.gone:
+            await self._store.delete_media(plan.gone)
+            gone = set(plan.gone)
+            self._replace([r for r in self._index.values() if r.id not in gone])
+        report = ScanReport(
+            found=len(found),
+            probed=len(plan.to_probe),
+            unchanged=plan.unchanged,
+            removed=len(plan.gone),
+            failed=failed,
+            seconds=round(time.monotonic() - started, 3),
+        )
+        self.last_scan = report
+        _log.info(
+            "library scan: {found} found, {probed} probed, {failed} unprobeable, "
+            "{removed} removed in {seconds}s",
+            **report.to_json(),
+        )
+        return report
+
+    def _replace(self, records: Sequence[MediaRecord]) -> None:
+        self._index = {r.id: r for r in records}
+        self._by_title = sorted(self._index.values(), key=lambda r: (r.title.casefold(), r.id))
+
+
+
+def _record(found: FoundFile, probe: ProbeResult | Failure) -> MediaRecord:
+    result = probe if isinstance(probe, ProbeResult) else ProbeResult(error="the probe crashed")
+    title = result.title or os.path.splitext(os.path.basename(found.path))[0]
+    return MediaRecord(found.id, found.path, found.root, found.size, found.mtime_ns, title, result)

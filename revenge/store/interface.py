@@ -1,0 +1,32 @@
+"""The store seam: callers speak to ``IStore`` so SQLite can be swapped for PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from twisted.internet.defer import Deferred
+from zope.interface import Interface
+
+from revenge.store.records import MediaRecord
+
+
+class IStore(Interface):
+    """Durable storage; every call runs off the reactor thread and answers with a Deferred."""
+
+    def open() -> Deferred[None]:
+        """Open (creating and migrating as needed)."""
+
+    def close() -> Deferred[None]:
+        """Finish pending work and close."""
+
+    def is_open() -> bool:
+        """Whether the store is open and usable (for ``/readyz``)."""
+
+    def all_media() -> Deferred[list[MediaRecord]]:
+        """Every indexed media record."""
+
+    def save_media(records: Sequence[MediaRecord]) -> Deferred[None]:
+        """Insert or replace records, atomically."""
+
+    def delete_media(ids: Sequence[str]) -> Deferred[None]:
+        """Forget records, atomically."""

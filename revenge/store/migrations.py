@@ -1,0 +1,40 @@
+"""Schema migrations, applied in order at open; ``PRAGMA user_version`` counts those applied.
+
+Append a new script to ``MIGRATIONS``; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE media (
+        id TEXT PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        root TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        duration REAL,
+        container TEXT,
+        bitrate INTEGER,
+        streams TEXT NOT NULL DEFAULT '[]',
+        probe_error TEXT
+    );
+    CREATE INDEX media_title ON media (title COLLATE NOCASE);
+    """,
+)
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Apply the migrations not yet applied; return the schema version reached."""
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"the database has schema version {version}, newer than this Revenge knows "
+            f"({len(MIGRATIONS)}); refusing to touch it"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        connection.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+    return len(MIGRATIONS)

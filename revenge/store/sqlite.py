@@ -1,0 +1,126 @@
+"""``IStore`` on one SQLite file, used from one dedicated thread so the reactor never waits."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorThreads
+from twisted.internet.threads import deferToThreadPool
+from twisted.logger import Logger
+from twisted.python.threadpool import ThreadPool
+from zope.interface import implementer
+
+from revenge.store.interface import IStore
+from revenge.store.migrations import migrate
+from revenge.store.records import MediaRecord, ProbeResult, StreamInfo
+
+T = TypeVar("T")
+_log = Logger()
+
+
+@implementer(IStore)
+class SQLiteStore:
+    """SQLite in WAL mode; a single worker thread owns the connection and serialises writes."""
+
+    def __init__(self, path: Path, *, reactor: IReactorThreads) -> None:
+        self.path = path
+        self._reactor = reactor
+        self._pool = ThreadPool(minthreads=1, maxthreads=1, name="revenge-store")
+        self._connection: sqlite3.Connection | None = None
+
+    def _run(self, work: Callable[[sqlite3.Connection], T]) -> Deferred[T]:
+        def in_thread() -> T:
+            if self._connection is None:
+                raise RuntimeError("the store is closed")
+            return work(self._connection)
+
+        return deferToThreadPool(self._reactor, self._pool, in_thread)
+
+    def open(self) -> Deferred[None]:
+        self._pool.start()
+
+        def connect() -> None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            version = migrate(connection)
+            self._connection = connection
+            _log.info("store open at {path}, schema version {version}", path=str(self.path),
+                      version=version)
+
+        return deferToThreadPool(self._reactor, self._pool, connect)
+
+    def close(self) -> Deferred[None]:
+        def disconnect() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        async def close_then_stop() -> None:
+            try:
+                await deferToThreadPool(self._reactor, self._pool, disconnect)
+            finally:
+                self._pool.stop()
+
+        return Deferred.fromCoroutine(close_then_stop())
+
+    def is_open(self) -> bool:
+        return self._connection is not None
+
+    def all_media(self) -> Deferred[list[MediaRecord]]:
+        def read(connection: sqlite3.Connection) -> list[MediaRecord]:
+            rows = connection.execute(
+                "SELECT id, path, root, size, mtime_ns, title, duration, container, bitrate,"
+                " streams, probe_error FROM media"
+            )
+            return [_media_from_row(row) for row in rows]
+
+        return self._run(read)
+
+    def save_media(self, records: Sequence[MediaRecord]) -> Deferred[None]:
+        rows = [_media_to_row(record) for record in records]
+
+        def write(connection: sqlite3.Connection) -> None:
+            with connection:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO media (id, path, root, size, mtime_ns, title,"
+                    " duration, container, bitrate, streams, probe_error)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+
+        return self._run(write)
+
+    def delete_media(self, ids: Sequence[str]) -> Deferred[None]:
+        def delete(connection: sqlite3.Connection) -> None:
+            with connection:
+                connection.executemany("DELETE FROM media WHERE id = ?", [(i,) for i in ids])
+
+        return self._run(delete)
+
+
+def _media_to_row(record: MediaRecord) -> tuple[Any, ...]:
+    probe = record.probe
+    streams = json.dumps([s.to_json() for s in probe.streams])
+    return (record.id, record.path, record.root, record.size, record.mtime_ns, record.title,
+            probe.duration, probe.container, probe.bitrate, streams, probe.error)
+
+
+def _media_from_row(row: tuple[Any, ...]) -> MediaRecord:
+    (id_, path, root, size, mtime_ns, title, duration, container, bitrate, streams,
+     error) = row
+    probe = ProbeResult(
+        duration=duration,
+        container=container,
+        bitrate=bitrate,
+        streams=tuple(StreamInfo.from_json(s) for s in json.loads(streams)),
+        error=error,
+    )
+    return MediaRecord(id_, path, root, size, mtime_ns, title, probe)

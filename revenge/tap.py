@@ -1,0 +1,80 @@
+"""``twistd revenge``: command-line options and ``makeService``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from twisted.application.service import IService
+from twisted.python import usage
+
+from revenge.config import ConfigError, load_config
+
+
+class Options(usage.Options):
+    """Options of ``twistd revenge``; each overrides the same setting of the config file."""
+
+    synopsis = "[options]"
+    longdesc = (
+        "Serve a media library: HLS through Blackbeard (embedded ffmpeg unless --blackbeard-url), "
+        "range requests, sessions and metrics. Settings and their defaults: etc/revenge.toml."
+    )
+    optParameters = [
+        ["config", "c", None, "TOML config file (see etc/revenge.toml for every setting)."],
+        ["internal-listen", None, None,
+         "Endpoint of the internal listener Blackbeard reads from (default loopback)."],
+        ["data-dir", "d", None, "Directory for the database and secrets."],
+        ["blackbeard-url", None, None, "External Blackbeard base URL (default: embedded)."],
+        ["log-format", None, None, "Log format: text or json."],
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self["listen"] = []
+        self["media"] = []
+
+    def opt_listen(self, endpoint: str) -> None:
+        """Public endpoint to listen on (repeatable; default tcp:8080:interface=127.0.0.1)."""
+        self["listen"].append(endpoint)
+
+    def opt_media(self, directory: str) -> None:
+        """A media directory to serve (repeatable)."""
+        self["media"].append(directory)
+
+    def postOptions(self) -> None:
+        parent = getattr(self, "parent", None)
+        if self["log-format"] == "json" and parent is not None:
+            # twistd builds its log observer from its own --logger option, after us.
+            parent["logger"] = "revenge.observability.logs.json_observer"
+
+    def overrides(self) -> dict[str, dict[str, Any]]:
+        """The config settings these options override."""
+        server: dict[str, Any] = {}
+        if self["listen"]:
+            server["listen"] = list(self["listen"])
+        for option, key in (("internal-listen", "internal_listen"), ("data-dir", "data_dir"),
+                            ("log-format", "log_format")):
+            if self[option] is not None:
+                server[key] = self[option]
+        result: dict[str, dict[str, Any]] = {"server": server}
+        if self["media"]:
+            result["library"] = {"media": [str(Path(m).resolve()) for m in self["media"]]}
+        if self["blackbeard-url"] is not None:
+            result["blackbeard"] = {"url": self["blackbeard-url"]}
+        return result
+
+
+def makeService(options: Options) -> IService:
+    """Build the service tree, or stop with one clear line if the configuration is wrong."""
+    from twisted.internet import reactor
+
+    from revenge.server import build_service
+
+    path = Path(options["config"]) if options["config"] else None
+    try:
+        config = load_config(path, options.overrides())
+    except ConfigError as error:
+        sys.stderr.write(f"revenge: config error: {error}\n")
+        raise SystemExit(2) from None
+    return build_service(config, reactor=reactor)

@@ -1,0 +1,73 @@
+"""The config object: defaults, the documented file, and one clear error per bad value."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import attrs
+import pytest
+
+from revenge.config import Config, ConfigError, load_config
+
+ETC = Path(__file__).resolve().parents[2] / "etc" / "revenge.toml"
+
+
+def test_documented_file_holds_every_setting_at_its_default() -> None:
+    documented = tomllib.loads(ETC.read_text())
+    config = Config()
+    for section in attrs.fields(Config):
+        if section.name == "source":
+            continue
+        names = {f.name for f in attrs.fields(type(getattr(config, section.name)))}
+        assert set(documented[section.name]) == names, section.name
+    assert attrs.evolve(load_config(ETC), source="defaults") == config
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "revenge.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[server]\nlisten = 'tcp:80'\n", "[server] listen: expected a list"),
+        ("[server]\nbogus = 1\n", "unknown key [server] bogus"),
+        ("[nope]\n", "unknown section [nope]"),
+        ("[library]\nprobe_threads = 0\n", "[library] probe_threads: 0 is out of range"),
+        ("[library]\nprobe_threads = true\n", "[library] probe_threads: expected int"),
+        ("[server]\nlog_format = 'xml'\n", "'xml' is not one of text, json"),
+        ("[server]\nshutdown_grace = 'soon'\n", "[server] shutdown_grace: expected float"),
+        ("[server\n", "not valid TOML"),
+        ("server = 3\n", "[server] must be a table"),
+    ],
+)
+def test_bad_values_name_the_key_and_file(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert message in str(caught.value)
+    assert str(path) in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_options_override_the_file_and_are_validated(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[server]\nlog_format = 'json'\nshutdown_grace = 2\n")
+    config = load_config(path, {"server": {"log_format": "text"}})
+    assert config.server.log_format == "text"
+    assert config.server.shutdown_grace == 2.0
+    with pytest.raises(ConfigError, match="command line: \\[server\\] log_format"):
+        load_config(path, {"server": {"log_format": "yaml"}})
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_data_path_defaults_to_a_per_user_directory() -> None:
+    assert Config().data_path.name == "revenge"
+    configured = load_config(None, {"server": {"data_dir": "/srv/revenge"}})
+    assert configured.data_path == Path("/srv/revenge")
