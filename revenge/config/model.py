@@ -71,6 +71,29 @@ class StreamConfig:
 
 
 @attrs.frozen
+class PlaybackConfig:
+    """Sessions, segments and the per-transcode buffer."""
+
+    segment_duration: float = setting(6.0, low=1.0, high=30.0)
+    buffer_ahead: int = setting(8, low=1, high=64)
+    prefetch: int = setting(3, low=0, high=32)
+    min_ready: int = setting(2, low=0, high=16)
+    idle_timeout: float = setting(1800.0, low=10.0, high=7 * 86400.0)
+    url_ttl: float = setting(43200.0, low=60.0, high=30 * 86400.0)
+    remux: bool = setting(True)
+
+
+@attrs.frozen
+class CacheConfig:
+    """The transcode cache shared by all sessions."""
+
+    max_bytes: int = setting(0, low=0, high=2**50)
+    high_water: float = setting(0.8, low=0.1, high=1.0)
+    critical: float = setting(0.95, low=0.1, high=1.0)
+    min_retention: float = setting(30.0, low=0.0, high=86400.0)
+
+
+@attrs.frozen
 class Config:
     """Everything Revenge is configured with; ``source`` names the file it came from."""
 
@@ -79,6 +102,8 @@ class Config:
     ffmpeg: FfmpegConfig = attrs.field(factory=FfmpegConfig)
     stream: StreamConfig = attrs.field(factory=StreamConfig)
     blackbeard: BlackbeardConfig = attrs.field(factory=BlackbeardConfig)
+    playback: PlaybackConfig = attrs.field(factory=PlaybackConfig)
+    cache: CacheConfig = attrs.field(factory=CacheConfig)
     source: str = "defaults"
 
     @property

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from twisted.internet.defer import Deferred
 from zope.interface import Interface
 
-from revenge.store.records import MediaRecord
+from revenge.store.records import MediaRecord, SessionRecord
 
 
 class IStore(Interface):
@@ -30,3 +30,18 @@ class IStore(Interface):
 
     def delete_media(ids: Sequence[str]) -> Deferred[None]:
         """Forget records, atomically."""
+
+    def save_progress(user_id: str, media_id: str, position: float, at: float) -> Deferred[None]:
+        """Record where ``user_id`` is in ``media_id``; committed when the Deferred fires."""
+
+    def progress(user_id: str) -> Deferred[dict[str, float]]:
+        """Every resume position of ``user_id``, by media id."""
+
+    def save_session(record: SessionRecord) -> Deferred[None]:
+        """Insert or replace a session; committed when the Deferred fires."""
+
+    def delete_session(session_id: str) -> Deferred[None]:
+        """Forget a session."""
+
+    def sessions() -> Deferred[list[SessionRecord]]:
+        """Every persisted session."""

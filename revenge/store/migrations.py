@@ -24,6 +24,25 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX media_title ON media (title COLLATE NOCASE);
     """,
+    """
+    CREATE TABLE progress (
+        user_id TEXT NOT NULL,
+        media_id TEXT NOT NULL,
+        position REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (user_id, media_id)
+    );
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        media_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        position REAL NOT NULL,
+        options TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        last_activity_at REAL NOT NULL
+    );
+    """,
 )
 
 

@@ -61,3 +61,17 @@ class MediaRecord:
     def relative_path(self) -> str:
         """The path below its media root: what the API shows instead of ``path``."""
         return self.path[len(self.root) :].lstrip("/")
+
+
+@attrs.frozen
+class SessionRecord:
+    """A playback session as persisted, enough to resume it after a restart."""
+
+    id: str
+    user_id: str
+    media_id: str
+    state: str
+    position: float
+    options: dict[str, Any]
+    created_at: float
+    last_activity_at: float

@@ -17,7 +17,7 @@ from zope.interface import implementer
 
 from revenge.store.interface import IStore
 from revenge.store.migrations import migrate
-from revenge.store.records import MediaRecord, ProbeResult, StreamInfo
+from revenge.store.records import MediaRecord, ProbeResult, SessionRecord, StreamInfo
 
 T = TypeVar("T")
 _log = Logger()
@@ -104,6 +104,62 @@ class SQLiteStore:
                 connection.executemany("DELETE FROM media WHERE id = ?", [(i,) for i in ids])
 
         return self._run(delete)
+
+    def save_progress(
+        self, user_id: str, media_id: str, position: float, at: float
+    ) -> Deferred[None]:
+        def write(connection: sqlite3.Connection) -> None:
+            with connection:
+                connection.execute(
+                    "INSERT OR REPLACE INTO progress (user_id, media_id, position, updated_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    (user_id, media_id, position, at),
+                )
+
+        return self._run(write)
+
+    def progress(self, user_id: str) -> Deferred[dict[str, float]]:
+        def read(connection: sqlite3.Connection) -> dict[str, float]:
+            rows = connection.execute(
+                "SELECT media_id, position FROM progress WHERE user_id = ?", (user_id,)
+            )
+            return dict(rows.fetchall())
+
+        return self._run(read)
+
+    def save_session(self, record: SessionRecord) -> Deferred[None]:
+        row = (record.id, record.user_id, record.media_id, record.state, record.position,
+               json.dumps(record.options), record.created_at, record.last_activity_at)
+
+        def write(connection: sqlite3.Connection) -> None:
+            with connection:
+                connection.execute(
+                    "INSERT OR REPLACE INTO sessions (id, user_id, media_id, state, position,"
+                    " options, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+
+        return self._run(write)
+
+    def delete_session(self, session_id: str) -> Deferred[None]:
+        def delete(connection: sqlite3.Connection) -> None:
+            with connection:
+                connection.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+        return self._run(delete)
+
+    def sessions(self) -> Deferred[list[SessionRecord]]:
+        def read(connection: sqlite3.Connection) -> list[SessionRecord]:
+            rows = connection.execute(
+                "SELECT id, user_id, media_id, state, position, options, created_at,"
+                " last_activity_at FROM sessions"
+            )
+            return [
+                SessionRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7])
+                for r in rows
+            ]
+
+        return self._run(read)
 
 
 def _media_to_row(record: MediaRecord) -> tuple[Any, ...]:

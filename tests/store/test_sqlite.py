@@ -74,3 +74,27 @@ async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="newer than this Revenge knows"):
         await store.open()
     await store.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_progress_and_sessions_persist(tmp_path: Path) -> None:
+    from revenge.store.records import SessionRecord
+
+    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
+    await store.open()
+    await store.save_progress("u1", "m1", 12.5, 100.0)
+    await store.save_progress("u1", "m1", 30.0, 101.0)
+    await store.save_progress("u2", "m1", 5.0, 101.0)
+    session = SessionRecord("s1", "u1", "m1", "playing", 30.0, {"abr": "client"}, 1.0, 2.0)
+    await store.save_session(session)
+    await store.close()
+    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
+    await store.open()
+    try:
+        assert await store.progress("u1") == {"m1": 30.0}
+        assert await store.progress("u2") == {"m1": 5.0}
+        assert await store.sessions() == [session]
+        await store.delete_session("s1")
+        assert await store.sessions() == []
+    finally:
+        await store.close()

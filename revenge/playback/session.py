@@ -1,0 +1,113 @@
+"""A playback session and its state machine: buffering → playing ⇄ paused → stopped."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+import attrs
+
+from revenge.blackbeard.contract import Profile
+from revenge.store.records import SessionRecord
+
+
+class State(StrEnum):
+    """Where a session stands."""
+
+    BUFFERING = "buffering"
+    PLAYING = "playing"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+# Stopped is final; everything else may go anywhere else.
+ALLOWED: dict[State, frozenset[State]] = {
+    State.BUFFERING: frozenset({State.PLAYING, State.PAUSED, State.STOPPED}),
+    State.PLAYING: frozenset({State.BUFFERING, State.PAUSED, State.STOPPED}),
+    State.PAUSED: frozenset({State.PLAYING, State.BUFFERING, State.STOPPED}),
+    State.STOPPED: frozenset(),
+}
+
+
+@attrs.frozen
+class SessionOptions:
+    """What the player asked for when it opened the session."""
+
+    start_position: float = 0.0
+    max_bitrate: int | None = None
+    profile: str | None = None
+    abr: Literal["client", "server"] = "client"
+
+    def to_json(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.define
+class SessionStats:
+    """Stream metrics of one session."""
+
+    segments: dict[str, int] = attrs.field(factory=lambda: {"buffer": 0, "cache": 0, "origin": 0})
+    bytes_sent: int = 0
+    errors: int = 0
+    buffering_events: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "segments": dict(self.segments),
+            "bytes_sent": self.bytes_sent,
+            "errors": self.errors,
+            "buffering_events": self.buffering_events,
+        }
+
+
+@attrs.define
+class Session:
+    """One player watching one media item; mutable, owned by the playback service."""
+
+    id: str
+    user_id: str
+    media_id: str
+    mode: Literal["direct", "transcode"]
+    profiles: tuple[Profile, ...]
+    options: SessionOptions
+    created_at: float
+    last_activity_at: float
+    state: State = State.BUFFERING
+    position: float = 0.0
+    # Only real progress may move a resume position: set once a segment has been delivered
+    # or the player has reported playing.
+    progressed: bool = False
+    stats: SessionStats = attrs.field(factory=SessionStats)
+
+    def touch(self, now: float) -> None:
+        """Note activity (every request of the session does)."""
+        self.last_activity_at = now
+
+    def move_to(self, new: State) -> bool:
+        """Change state if the machine allows it; return whether it changed."""
+        if new == self.state:
+            return False
+        if new not in ALLOWED[self.state]:
+            return False
+        self.state = new
+        return True
+
+    def segment_delivered(self, position: float) -> None:
+        """A segment starting at ``position`` reached the player: it is playing."""
+        self.position = position
+        self.progressed = True
+        if self.state is State.BUFFERING:
+            self.move_to(State.PLAYING)
+
+    def heartbeat(self, position: float, state: State) -> None:
+        """The player reports where it is and what it is doing."""
+        self.position = position
+        if state is State.PLAYING:
+            self.progressed = True
+        self.move_to(state)
+
+    def to_record(self) -> SessionRecord:
+        """The persisted form."""
+        return SessionRecord(self.id, self.user_id, self.media_id, self.state.value,
+                             self.position, self.options.to_json(), self.created_at,
+                             self.last_activity_at)

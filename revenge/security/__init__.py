@@ -1,0 +1,1 @@
+"""Secrets, signed stream URLs and (later) users and API tokens."""
