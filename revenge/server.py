@@ -14,6 +14,7 @@ from revenge.api.site import RevengeSite
 from revenge.config import Config
 from revenge.library.probe import PyAVProbe
 from revenge.library.service import LibraryService
+from revenge.security.first_start import FirstStartService
 from revenge.store.service import StoreService
 from revenge.store.sqlite import SQLiteStore
 
@@ -62,13 +63,24 @@ def build_service(config: Config, *, reactor: Any) -> RevengeService:
         reactor=reactor,
         scan_on_start=config.library.scan_on_start,
     )
-    api = build_api(library=library, checks={"store": store.is_open})
+    api = build_api(library=library, store=store, checks={"store": store.is_open})
     site = RevengeSite(api.resource(), listener="public")
     listeners = [strports.service(endpoint, site) for endpoint in config.server.listen]
     for number, listener in enumerate(listeners):
         listener.setName(f"web-{number}")
 
     root = RevengeService(reactor=reactor)
-    for child in (StoreService(store), _ProbeService(probe), library, *listeners):
+    first_start = FirstStartService(store, public_url=_public_url(config.server.listen[0]))
+    for child in (StoreService(store), first_start, _ProbeService(probe), library, *listeners):
         root.addService(child)  # type: ignore[no-untyped-call]
     return root
+
+
+def _public_url(endpoint: str) -> str:
+    """A URL for humans from a listen endpoint such as ``tcp:8080:interface=127.0.0.1``."""
+    parts = endpoint.split(":")
+    port = next((p for p in parts[1:] if p.isdigit()), "8080")
+    host = next((p.split("=", 1)[1] for p in parts if p.startswith("interface=")), "127.0.0.1")
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"

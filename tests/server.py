@@ -67,10 +67,23 @@ def http(
         return Response(error.code, dict(error.headers), error.read())
 
 
-class Server:
-    """A ``twistd -n PLUGIN`` child on a free loopback port, its output kept in a file."""
+def admin_token(data_dir: Path, name: str = "tester", *, admin: bool = True) -> str:
+    """Create a user in ``data_dir``'s database (as ``revenge-admin`` does) and a token."""
+    from revenge.admin import run
 
-    def __init__(self, workdir: Path, args: Iterable[str], *, plugin: str = "revenge") -> None:
+    run(["--data-dir", str(data_dir), "user", "add", name, *(["--admin"] if admin else [])])
+    return run(["--data-dir", str(data_dir), "token", "create", name]).split()[0]
+
+
+class Server:
+    """A ``twistd -n PLUGIN`` child on a free loopback port, its output kept in a file.
+
+    With ``token``, requests made through ``get``/``post``/``delete`` carry it as a bearer.
+    """
+
+    def __init__(self, workdir: Path, args: Iterable[str], *, plugin: str = "revenge",
+                 token: str | None = None) -> None:
+        self.token = token
         self.workdir = workdir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -102,11 +115,21 @@ class Server:
     def url(self, path: str) -> str:
         return self.base + path
 
+    def _auth(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.token is not None:
+            headers.setdefault("Authorization", f"Bearer {self.token}")
+        return {**kwargs, "headers": headers}
+
     def get(self, path: str, **kwargs: Any) -> Response:
-        return http("GET", self.url(path), **kwargs)
+        return http("GET", self.url(path), **self._auth(kwargs))
 
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Response:
-        return http("POST", self.url(path), body=body if body is not None else {}, **kwargs)
+        body = body if body is not None else {}
+        return http("POST", self.url(path), body=body, **self._auth(kwargs))
+
+    def delete(self, path: str, **kwargs: Any) -> Response:
+        return http("DELETE", self.url(path), **self._auth(kwargs))
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

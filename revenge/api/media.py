@@ -7,13 +7,15 @@ from typing import Any
 from klein import Klein
 from twisted.web.iweb import IRequest
 
+from revenge.api.auth import Authenticator
 from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import int_arg, route
 from revenge.library.service import LibraryService
+from revenge.store.interface import IStore
 from revenge.store.records import MediaRecord
 
 
-def media_json(record: MediaRecord) -> dict[str, Any]:
+def media_json(record: MediaRecord, resume_position: float | None = None) -> dict[str, Any]:
     """The public view of a media record (no absolute paths)."""
     probe = record.probe
     return {
@@ -27,39 +29,48 @@ def media_json(record: MediaRecord) -> dict[str, Any]:
         "streams": [s.to_json() for s in probe.streams],
         "probe_error": probe.error,
         "playable": probe.error is None,
+        "resume_position": resume_position,
     }
 
 
-def install(app: Klein, *, library: LibraryService) -> None:
+def install(
+    app: Klein, *, library: LibraryService, store: IStore, auth: Authenticator
+) -> None:
     """Add the library routes."""
 
     @route(app, "/api/v1/media")
-    def list_media(request: IRequest) -> bytes:
+    async def list_media(request: IRequest) -> bytes:
+        user = await auth.user(request)
         offset = int_arg(request, "offset", default=0, low=0, high=10**9)
         limit = int_arg(request, "limit", default=50, low=1, high=500)
         items, total = library.page(offset, limit)
+        positions = await store.progress(user.id)
         return json_response(request, {
-            "items": [media_json(r) for r in items],
+            "items": [media_json(r, positions.get(r.id)) for r in items],
             "total": total,
             "offset": offset,
             "limit": limit,
         })
 
     @route(app, "/api/v1/media/<string:media_id>")
-    def get_media(request: IRequest, media_id: str) -> bytes:
+    async def get_media(request: IRequest, media_id: str) -> bytes:
+        user = await auth.user(request)
         record = library.get(media_id)
         if record is None:
             raise ApiError(404, "media_not_found", "no media with this id")
-        return json_response(request, media_json(record))
+        positions = await store.progress(user.id)
+        return json_response(request, media_json(record, positions.get(media_id)))
 
     @route(app, "/api/v1/library/scan", methods=("POST",))
-    def start_scan(request: IRequest) -> bytes:
+    async def start_scan(request: IRequest) -> bytes:
+        await auth.admin(request)
         library.scan()
         request.setHeader(b"Location", b"/api/v1/library/scan")
         return json_response(request, {"scanning": True}, status=202)
 
     @route(app, "/api/v1/library/scan")
-    def scan_status(request: IRequest) -> bytes:
+    async def scan_status(request: IRequest) -> bytes:
+        await auth.user(request)
         last = library.last_scan
         return json_response(request, {
             "scanning": library.scanning,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from twisted.internet.defer import Deferred
 from zope.interface import Interface
 
+from revenge.store.accounts import User
 from revenge.store.records import MediaRecord, SessionRecord
 
 
@@ -45,3 +46,9 @@ class IStore(Interface):
 
     def sessions() -> Deferred[list[SessionRecord]]:
         """Every persisted session."""
+
+    def authenticate(token: str) -> Deferred[User | None]:
+        """The user an API token belongs to; None for unknown, malformed or revoked."""
+
+    def ensure_first_admin() -> Deferred[str | None]:
+        """With no users yet, create ``admin`` and fire with its one-time token."""

@@ -43,6 +43,22 @@ MIGRATIONS: tuple[str, ...] = (
         last_activity_at REAL NOT NULL
     );
     """,
+    """
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        revoked_at REAL
+    );
+    """,
 )
 
 

@@ -15,6 +15,8 @@ from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 from zope.interface import implementer
 
+from revenge.store import accounts
+from revenge.store.accounts import User
 from revenge.store.interface import IStore
 from revenge.store.migrations import migrate
 from revenge.store.records import MediaRecord, ProbeResult, SessionRecord, StreamInfo
@@ -160,6 +162,12 @@ class SQLiteStore:
             ]
 
         return self._run(read)
+
+    def authenticate(self, token: str) -> Deferred[User | None]:
+        return self._run(lambda connection: accounts.authenticate(connection, token))
+
+    def ensure_first_admin(self) -> Deferred[str | None]:
+        return self._run(accounts.ensure_first_admin)
 
 
 def _media_to_row(record: MediaRecord) -> tuple[Any, ...]:

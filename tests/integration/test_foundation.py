@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from twisted.application.service import IServiceMaker
 from twisted.plugin import getPlugins
 
-from tests.server import TWISTD, Server, wait_for
+from tests.server import TWISTD, Server, admin_token, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -33,9 +33,14 @@ def library(tmp_path: Path, clip_4s: Path) -> Path:
 
 
 @pytest.fixture
-def server(tmp_path: Path, library: Path) -> Iterator[Server]:
+def token(tmp_path: Path) -> str:
+    return admin_token(tmp_path / "data")
+
+
+@pytest.fixture
+def server(tmp_path: Path, library: Path, token: str) -> Iterator[Server]:
     with Server(tmp_path / "run", ["--media", str(library), "--data-dir",
-                                   str(tmp_path / "data")]) as running:
+                                   str(tmp_path / "data")], token=token) as running:
         wait_for(lambda: running.get("/api/v1/media").json()["total"] == 3, what="the scan")
         yield running
 
@@ -92,19 +97,21 @@ def test_library_listing_sorted_paged_with_durations(server: Server) -> None:
     assert "/" not in json.dumps(page).replace("films/Zebra.mp4", "")
 
 
-def test_ids_are_stable_across_restart_and_rescan(tmp_path: Path, library: Path) -> None:
+def test_ids_are_stable_across_restart_and_rescan(
+    tmp_path: Path, library: Path, token: str
+) -> None:
     args = ["--media", str(library), "--data-dir", str(tmp_path / "data")]
 
     def ids(server: Server) -> dict[str, str]:
         items = server.get("/api/v1/media").json()["items"]
         return {i["file"]: i["id"] for i in items}
 
-    with Server(tmp_path / "run", args) as first:
+    with Server(tmp_path / "run", args, token=token) as first:
         wait_for(lambda: len(ids(first)) == 3, what="the first scan")
         before = ids(first)
     (library / "alpha.mp4").rename(library / "moved.mp4")
     shutil.copy(library / "moved.mp4", library / "new.mp4")
-    with Server(tmp_path / "run", args) as second:
+    with Server(tmp_path / "run", args, token=token) as second:
         # The persisted index answers before the rescan; then the rescan catches up.
         wait_for(lambda: "new.mp4" in ids(second), what="the rescan")
         after = ids(second)
@@ -163,9 +170,11 @@ def test_sigterm_stops_cleanly_within_five_seconds(server: Server) -> None:
     assert "Traceback" not in server.log()
 
 
-def test_json_log_format_writes_one_object_per_line(tmp_path: Path, library: Path) -> None:
+def test_json_log_format_writes_one_object_per_line(
+    tmp_path: Path, library: Path, token: str
+) -> None:
     args = ["--media", str(library), "--data-dir", str(tmp_path / "data"), "--log-format", "json"]
-    with Server(tmp_path / "run", args) as server:
+    with Server(tmp_path / "run", args, token=token) as server:
         server.get("/api/v1/media")
     records = [json.loads(line) for line in server.log().splitlines() if line.strip()]
     requests = [r for r in records if r.get("route") == "/api/v1/media"]

@@ -1,0 +1,97 @@
+"""``revenge-admin``: manage users and API tokens in a data directory's database.
+
+    revenge-admin --data-dir DIR user add NAME [--admin]
+    revenge-admin --data-dir DIR user list | user remove NAME
+    revenge-admin --data-dir DIR token create NAME [--label TEXT]
+    revenge-admin --data-dir DIR token list | token revoke ID
+
+Safe while the server runs: SQLite (WAL) takes the writes, and the server checks tokens
+against the database on every request, so a revocation applies at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from pathlib import Path
+
+from revenge.config import Config, ConfigError, load_config
+from revenge.store import accounts
+from revenge.store.migrations import migrate
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="revenge-admin", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", help="the server's data directory")
+    parser.add_argument("--config", help="the server's TOML config (for its data_dir)")
+    kinds = parser.add_subparsers(dest="kind", required=True)
+    user = kinds.add_parser("user").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true")
+    user.add_parser("list")
+    user.add_parser("remove").add_argument("name")
+    token = kinds.add_parser("token").add_subparsers(dest="action", required=True)
+    create = token.add_parser("create")
+    create.add_argument("name")
+    create.add_argument("--label", default="")
+    token.add_parser("list")
+    token.add_parser("revoke").add_argument("id")
+    return parser
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    overrides = {"server": {"data_dir": args.data_dir}} if args.data_dir else {}
+    config: Config = load_config(Path(args.config) if args.config else None, overrides)
+    return config.data_path
+
+
+def run(argv: list[str]) -> str:
+    """Carry out one command; return what to print."""
+    args = _parser().parse_args(argv)
+    path = _data_dir(args) / "revenge.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        migrate(connection)
+        match (args.kind, args.action):
+            case ("user", "add"):
+                user = accounts.add_user(connection, args.name, admin=args.admin)
+                return f"user {user.name} added" + (" (admin)" if user.is_admin else "")
+            case ("user", "list"):
+                return "\n".join(f"{u.name}{' (admin)' if u.is_admin else ''}"
+                                 for u in accounts.users(connection))
+            case ("user", "remove"):
+                accounts.remove_user(connection, args.name)
+                return f"user {args.name} removed"
+            case ("token", "create"):
+                token = accounts.create_token(connection, args.name, label=args.label)
+                return f"{token}\n(shown once: keep it; send it as 'Authorization: Bearer ...')"
+            case ("token", "list"):
+                return "\n".join(
+                    f"{t.id}  {t.user}  {t.label or '-'}  {'revoked' if t.revoked else 'active'}"
+                    for t in accounts.tokens(connection))
+            case ("token", "revoke"):
+                accounts.revoke_token(connection, args.id)
+                return f"token {args.id} revoked"
+        raise AssertionError("argparse let an unknown command through")
+    finally:
+        connection.close()
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        output = run(sys.argv[1:])
+    except (accounts.AccountError, ConfigError) as error:
+        sys.exit(f"revenge-admin: {error}")
+    if output:
+        print(output)
+
+
+if __name__ == "__main__":
+    main()

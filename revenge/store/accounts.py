@@ -1,0 +1,140 @@
+"""Users and API tokens on a SQLite connection: shared by the store and ``revenge-admin``.
+
+A token reads ``rv_<id>_<secret>``; only a SHA-256 of the secret is stored (the secret has
+256 bits of entropy, so a slow hash adds nothing), and it is shown once, when created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+import time
+
+import attrs
+
+PREFIX = "rv"
+
+
+@attrs.frozen
+class User:
+    """A person who may watch."""
+
+    id: str
+    name: str
+    is_admin: bool
+
+
+@attrs.frozen
+class TokenInfo:
+    """A token's public facts (never its secret)."""
+
+    id: str
+    user: str
+    label: str
+    created_at: float
+    revoked: bool
+
+
+class AccountError(ValueError):
+    """A user or token operation that cannot be done (unknown name, duplicate...)."""
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def add_user(connection: sqlite3.Connection, name: str, *, admin: bool = False) -> User:
+    """Create a user."""
+    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
+        raise AccountError("a user name is 1-64 letters, digits, - or _")
+    user = User(secrets.token_hex(8), name, admin)
+    try:
+        with connection:
+            connection.execute(
+                "INSERT INTO users (id, name, is_admin, created_at) VALUES (?, ?, ?, ?)",
+                (user.id, name, int(admin), time.time()),
+            )
+    except sqlite3.IntegrityError:
+        raise AccountError(f"user {name!r} exists already") from None
+    return user
+
+
+def users(connection: sqlite3.Connection) -> list[User]:
+    """Every user, by name."""
+    rows = connection.execute("SELECT id, name, is_admin FROM users ORDER BY name")
+    return [User(i, n, bool(a)) for i, n, a in rows]
+
+
+def remove_user(connection: sqlite3.Connection, name: str) -> None:
+    """Delete a user and their tokens."""
+    with connection:
+        user_id = _user_id(connection, name)
+        connection.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
+        connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+def _user_id(connection: sqlite3.Connection, name: str) -> str:
+    row = connection.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise AccountError(f"no user {name!r}")
+    return str(row[0])
+
+
+def create_token(connection: sqlite3.Connection, name: str, *, label: str = "") -> str:
+    """A new token for user ``name``; the returned text is the only copy of the secret."""
+    user_id = _user_id(connection, name)
+    token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    with connection:
+        connection.execute(
+            "INSERT INTO tokens (id, user_id, secret_hash, label, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (token_id, user_id, _hash(secret), label, time.time()),
+        )
+    return f"{PREFIX}_{token_id}_{secret}"
+
+
+def tokens(connection: sqlite3.Connection) -> list[TokenInfo]:
+    """Every token's public facts."""
+    rows = connection.execute(
+        "SELECT t.id, u.name, t.label, t.created_at, t.revoked_at IS NOT NULL"
+        " FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY u.name, t.created_at"
+    )
+    return [TokenInfo(i, u, label, c, bool(r)) for i, u, label, c, r in rows]
+
+
+def revoke_token(connection: sqlite3.Connection, token_id: str) -> None:
+    """Revoke a token at once."""
+    with connection:
+        done = connection.execute(
+            "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (time.time(), token_id),
+        )
+    if done.rowcount == 0:
+        raise AccountError(f"no active token {token_id!r}")
+
+
+def authenticate(connection: sqlite3.Connection, token: str) -> User | None:
+    """The user a token belongs to, or None if it is malformed, unknown or revoked."""
+    prefix, _, rest = token.partition("_")
+    token_id, _, secret = rest.partition("_")
+    if prefix != PREFIX or not token_id or not secret or len(token) > 200:
+        return None
+    row = connection.execute(
+        "SELECT t.secret_hash, u.id, u.name, u.is_admin FROM tokens t"
+        " JOIN users u ON u.id = t.user_id WHERE t.id = ? AND t.revoked_at IS NULL",
+        (token_id,),
+    ).fetchone()
+    if row is None or not hmac.compare_digest(row[0], _hash(secret)):
+        return None
+    return User(row[1], row[2], bool(row[3]))
+
+
+def ensure_first_admin(connection: sqlite3.Connection) -> str | None:
+    """On a store with no users, create ``admin`` and return its token; else None."""
+    (count,) = connection.execute("SELECT COUNT(*) FROM users").fetchone()
+    if count:
+        return None
+    add_user(connection, "admin", admin=True)
+    return create_token(connection, "admin", label="first start")
