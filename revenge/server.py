@@ -64,7 +64,8 @@ def build_service(config: Config, *, reactor: Any) -> RevengeService:
         scan_on_start=config.library.scan_on_start,
     )
     api = build_api(library=library, store=store, checks={"store": store.is_open})
-    site = RevengeSite(api.resource(), listener="public")
+    site = RevengeSite(api.resource(), listener="public", cors=config.server.cors,
+                       timeout=config.server.connection_timeout)
     listeners = [strports.service(endpoint, site) for endpoint in config.server.listen]
     for number, listener in enumerate(listeners):
         listener.setName(f"web-{number}")

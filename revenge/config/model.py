@@ -34,6 +34,8 @@ class ServerConfig:
     data_dir: str = setting("")
     log_format: str = setting("text", choices=("text", "json"))
     shutdown_grace: float = setting(4.0, low=0.0, high=60.0)
+    connection_timeout: float = setting(30.0, low=1.0, high=3600.0)
+    cors: bool = setting(True)
 
 
 @attrs.frozen

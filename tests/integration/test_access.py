@@ -52,3 +52,34 @@ def test_tokens_missing_wrong_or_revoked_get_401(tmp_path: Path) -> None:
         assert status({"Authorization": f"Bearer {token}"}) == 401
         assert status({}) == 401
         assert server.get("/healthz").status == 200
+
+
+def test_cors_preflight_and_headers_for_browser_players(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    token = admin_token(data)
+    with Server(tmp_path / "run", ["--data-dir", str(data)], token=token) as server:
+        preflight = http("OPTIONS", server.url("/api/v1/media"), headers={
+            "Origin": "http://player.example", "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+        assert preflight.status == 204
+        assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+        answer = server.get("/api/v1/media", headers={"Origin": "http://player.example"})
+        assert answer.status == 200 and answer.headers["Access-Control-Allow-Origin"] == "*"
+        assert "X-Served-From" in answer.headers["Access-Control-Expose-Headers"]
+
+
+def test_oversized_bodies_and_headers_are_refused(tmp_path: Path) -> None:
+    import socket
+
+    data = tmp_path / "data"
+    token = admin_token(data)
+    with Server(tmp_path / "run", ["--data-dir", str(data)], token=token) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"POST /api/v1/playback/sessions HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 50000000\r\n\r\n" + b"x" * 1000)
+            reply = s.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 413")
+        big = server.get("/api/v1/media", headers={"X-Junk": "a" * 20000})
+        assert big.status in (400, 431)
+        assert server.get("/healthz").status == 200
