@@ -96,6 +96,13 @@ class CacheConfig:
 
 
 @attrs.frozen
+class WebConfig:
+    """The built-in web player."""
+
+    hls_js_url: str = setting("https://cdn.jsdelivr.net/npm/hls.js@1/dist/hls.min.js")
+
+
+@attrs.frozen
 class Config:
     """Everything Revenge is configured with; ``source`` names the file it came from."""
 
@@ -106,6 +113,7 @@ class Config:
     blackbeard: BlackbeardConfig = attrs.field(factory=BlackbeardConfig)
     playback: PlaybackConfig = attrs.field(factory=PlaybackConfig)
     cache: CacheConfig = attrs.field(factory=CacheConfig)
+    web: WebConfig = attrs.field(factory=WebConfig)
     source: str = "defaults"
 
     @property
