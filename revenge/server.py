@@ -7,9 +7,10 @@ from typing import Any
 
 from twisted.application import strports
 from twisted.application.service import MultiService, Service
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, maybeDeferred
 
 from revenge.api.app import build_api
+from revenge.api.drain import DrainService
 from revenge.api.site import RevengeSite
 from revenge.config import Config
 from revenge.library.probe import PyAVProbe
@@ -50,6 +51,16 @@ class RevengeService(MultiService):
     def _stop_on_signal(self, signum: int, frame: object) -> None:
         self._reactor.callFromThread(self._reactor.stop)
 
+    def stopService(self) -> Deferred[None]:
+        # One child at a time, last started first: listeners close, in-flight responses
+        # drain, then playback persists and stops transcodes, and the store closes last.
+        Service.stopService(self)
+        return Deferred.fromCoroutine(self._stop_in_order())
+
+    async def _stop_in_order(self) -> None:
+        for child in reversed(list(self)):
+            await maybeDeferred(child.stopService)
+
 
 def build_service(config: Config, *, reactor: Any) -> RevengeService:
     """Everything ``twistd revenge`` runs, as one ``MultiService``."""
@@ -72,7 +83,9 @@ def build_service(config: Config, *, reactor: Any) -> RevengeService:
 
     root = RevengeService(reactor=reactor)
     first_start = FirstStartService(store, public_url=_public_url(config.server.listen[0]))
-    for child in (StoreService(store), first_start, _ProbeService(probe), library, *listeners):
+    drain = DrainService([site], grace=config.server.shutdown_grace, clock=reactor)
+    for child in (StoreService(store), first_start, _ProbeService(probe), library, drain,
+                  *listeners):
         root.addService(child)  # type: ignore[no-untyped-call]
     return root
 

@@ -11,6 +11,8 @@ from twisted.python.failure import Failure
 from twisted.web.iweb import IRequest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from revenge.playback.errors import PlaybackError
+
 _log = Logger()
 
 
@@ -30,7 +32,9 @@ def json_response(request: IRequest, doc: Any, *, status: int = 200) -> bytes:
     request.setResponseCode(status)
     request.setHeader(b"Content-Type", b"application/json")
     request.setHeader(b"Cache-Control", b"no-store")
-    return json.dumps(doc, separators=(",", ":")).encode()
+    body = json.dumps(doc, separators=(",", ":")).encode()
+    request.setHeader(b"Content-Length", b"%d" % len(body))
+    return body
 
 
 def error_response(request: IRequest, status: int, code: str, message: str) -> bytes:
@@ -47,6 +51,12 @@ def install_error_handlers(app: Klein) -> None:
         assert isinstance(error, ApiError)
         for name, value in error.headers.items():
             request.setHeader(name.replace("_", "-"), value)
+        return error_response(request, error.status, error.code, error.message)
+
+    @app.handle_errors(PlaybackError)
+    def playback_error(request: IRequest, failure: Failure) -> bytes:
+        error = failure.value
+        assert isinstance(error, PlaybackError)
         return error_response(request, error.status, error.code, error.message)
 
     @app.handle_errors(NotFound)

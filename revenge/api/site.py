@@ -56,6 +56,14 @@ class RevengeRequest(Request):
         self._body_bytes = 0
         self._refused = False
 
+    def process(self) -> None:
+        # Known to the site until finished, so a graceful stop can wait for it.
+        site = getattr(self.channel, "site", None)
+        if isinstance(site, RevengeSite):
+            site.in_flight.add(self)
+            self.notifyFinish().addBoth(lambda _: site.in_flight.discard(self))
+        super().process()  # type: ignore[no-untyped-call]
+
     def gotLength(self, length: int | None) -> None:
         if length is not None and length > MAX_REQUEST_BODY:
             self._refuse_body()
@@ -119,6 +127,7 @@ class RevengeSite(Site):
         super().__init__(resource, **kwargs)  # type: ignore[no-untyped-call]
         self.listener = listener
         self.cors = cors
+        self.in_flight: set[Request] = set()
 
     def getResourceFor(self, request: Request) -> IResource:
         # Browser players on other origins: answer preflights here, before any route.

@@ -180,3 +180,4 @@ def test_json_log_format_writes_one_object_per_line(
     requests = [r for r in records if r.get("route") == "/api/v1/media"]
     assert requests and requests[0]["status"] == "200" and requests[0]["method"] == "GET"
     assert {"time", "level", "namespace", "message", "bytes", "duration_ms"} <= set(requests[0])
+
