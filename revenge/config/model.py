@@ -83,6 +83,7 @@ class PlaybackConfig:
     idle_timeout: float = setting(1800.0, low=10.0, high=7 * 86400.0)
     url_ttl: float = setting(43200.0, low=60.0, high=30 * 86400.0)
     remux: bool = setting(True)
+    max_sessions_per_user: int = setting(4, low=1, high=1000)
 
 
 @attrs.frozen

@@ -108,6 +108,6 @@ class Session:
 
     def to_record(self) -> SessionRecord:
         """The persisted form."""
+        options = {**self.options.to_json(), "mode": self.mode}
         return SessionRecord(self.id, self.user_id, self.media_id, self.state.value,
-                             self.position, self.options.to_json(), self.created_at,
-                             self.last_activity_at)
+                             self.position, options, self.created_at, self.last_activity_at)
