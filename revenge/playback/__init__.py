@@ -1,0 +1,1 @@
+"""Playback: sessions, manifests, the segment buffer and cache, and quality adaptation."""
