@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-import signal
+import random
+import shutil
 from typing import Any
 
-from twisted.application import strports
-from twisted.application.service import MultiService, Service
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred
 
 from revenge.api.app import build_api
 from revenge.api.drain import DrainService
+from revenge.api.internal import build_internal
+from revenge.api.listener import TCPListenerService, listener
 from revenge.api.site import RevengeSite
+from revenge.blackbeard.client import BlackbeardClient
 from revenge.config import Config
+from revenge.ffmpeg import ffmpeg_binary
 from revenge.library.probe import PyAVProbe
 from revenge.library.service import LibraryService
+from revenge.playback.cache import TranscodeCache
+from revenge.playback.service import PlaybackService
+from revenge.playback.streaming import Streaming
+from revenge.playback.transcodes import TranscodeManager
+from revenge.rootservice import RootService
 from revenge.security.first_start import FirstStartService
+from revenge.security.secrets import load_or_create_secrets
+from revenge.security.signing import UrlSigner
 from revenge.store.service import StoreService
 from revenge.store.sqlite import SQLiteStore
+from revenge.transcoder.app import build_app as build_transcoder_app
+from revenge.transcoder.manager import TranscoderService
+
+INTERNAL_TOKEN_HEADER = "X-Revenge-Internal-Token"
 
 
 class _ProbeService(Service):
@@ -34,58 +49,88 @@ class _ProbeService(Service):
         return None
 
 
-class RevengeService(MultiService):
-    """The root service; SIGTERM is a graceful stop, so twistd exits 0 after it."""
-
-    def __init__(self, *, reactor: Any) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self._reactor = reactor
-
-    def startService(self) -> None:
-        super().startService()  # type: ignore[no-untyped-call]
-        # Twisted's own handler makes twistd re-raise the signal at exit (status -15);
-        # a stop asked for with SIGTERM is a normal, successful end of the server. The
-        # reactor installs its handlers as it starts running, so ours goes in after.
-        self._reactor.callWhenRunning(signal.signal, signal.SIGTERM, self._stop_on_signal)
-
-    def _stop_on_signal(self, signum: int, frame: object) -> None:
-        self._reactor.callFromThread(self._reactor.stop)
-
-    def stopService(self) -> Deferred[None]:
-        # One child at a time, last started first: listeners close, in-flight responses
-        # drain, then playback persists and stops transcodes, and the store closes last.
-        Service.stopService(self)
-        return Deferred.fromCoroutine(self._stop_in_order())
-
-    async def _stop_in_order(self) -> None:
-        for child in reversed(list(self)):
-            await maybeDeferred(child.stopService)
+def _bound_url(service: Service, configured: str, on_url: Any) -> None:
+    """Call ``on_url`` with the URL of a listener: configured, or from its bound port."""
+    if configured:
+        on_url(configured.rstrip("/"))
+    elif isinstance(service, TCPListenerService):
+        service.bound.addCallback(lambda port: on_url(f"http://127.0.0.1:{port}"))
+    else:
+        raise ValueError("set [server] internal_url for a non-TCP internal listener")
 
 
-def build_service(config: Config, *, reactor: Any) -> RevengeService:
-    """Everything ``twistd revenge`` runs, as one ``MultiService``."""
-    store = SQLiteStore(config.data_path / "revenge.sqlite3", reactor=reactor)
+def build_service(config: Config, *, reactor: Any) -> RootService:
+    """Everything ``twistd revenge`` runs, as one ``RootService``."""
+    data = config.data_path
+    secrets = load_or_create_secrets(data)
+    store = SQLiteStore(data / "revenge.sqlite3", reactor=reactor)
     probe = PyAVProbe(reactor=reactor, threads=config.library.probe_threads)
-    library = LibraryService(
-        store=store,
-        probe=probe,
-        roots=config.library.media,
-        extensions=config.library.extensions,
-        reactor=reactor,
-        scan_on_start=config.library.scan_on_start,
-    )
-    api = build_api(library=library, store=store, checks={"store": store.is_open})
+    library = LibraryService(store=store, probe=probe, roots=config.library.media,
+                             extensions=config.library.extensions, reactor=reactor,
+                             scan_on_start=config.library.scan_on_start)
+    children: list[Service] = [StoreService(store), FirstStartService(
+        store, public_url=_public_url(config.server.listen[0])), _ProbeService(probe), library]
+
+    # The internal listener: Blackbeard reads originals here.
+    internal_site = RevengeSite(
+        build_internal(library, token=secrets.internal_token,
+                       max_ranges=config.stream.max_ranges),
+        listener="internal", timeout=config.server.connection_timeout)
+    internal = listener(config.server.internal_listen, internal_site, reactor=reactor)
+    internal.setName("internal")
+    internal_url: list[str] = []
+    _bound_url(internal, config.server.internal_url, internal_url.append)
+
+    def source(media_id: str) -> tuple[str, dict[str, str]]:
+        return (f"{internal_url[0]}/internal/stream/{media_id}",
+                {INTERNAL_TOKEN_HEADER: secrets.internal_token})
+
+    # Blackbeard: external, or embedded on a loopback port of its own.
+    client = BlackbeardClient(base_url=config.blackbeard.url or "http://127.0.0.1:0",
+                              reactor=reactor, rng=random.Random())
+    if not config.blackbeard.url:
+        work = data / "transcodes"
+        shutil.rmtree(work, ignore_errors=True)  # a crash's leftovers; before the reactor runs
+        transcoder = TranscoderService(
+            work_dir=work, ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None), reactor=reactor)
+        embedded = listener("tcp:0:interface=127.0.0.1",
+                            RevengeSite(build_transcoder_app(transcoder).resource(),
+                                        listener="blackbeard"), reactor=reactor)
+        embedded.setName("blackbeard-web")
+        _bound_url(embedded, "", lambda url: setattr(client, "base_url", url))
+        children += [transcoder, embedded]
+
+    settings = config.playback
+    cache = TranscodeCache(clock=reactor, max_bytes=config.cache.max_bytes or None,
+                           high_water=config.cache.high_water, critical=config.cache.critical,
+                           min_retention=config.cache.min_retention)
+    transcodes = TranscodeManager(
+        transcoder=client, cache=cache, source=source,
+        segment_duration=settings.segment_duration,
+        buffer_options={"ahead": settings.buffer_ahead, "prefetch": settings.prefetch,
+                        "min_ready": settings.min_ready})
+    playback = PlaybackService(
+        library=library, store=store, transcodes=transcodes,
+        signer=UrlSigner(secrets.signing_key, clock=reactor, ttl=settings.url_ttl),
+        clock=reactor, settings=settings)
+    streaming = Streaming(playback=playback, transcoder=client)
+    children.append(playback)
+
+    api = build_api(library=library, store=store, playback_service=playback,
+                    streaming=streaming, max_ranges=config.stream.max_ranges,
+                    checks={"store": store.is_open, "blackbeard": lambda: client.healthy})
     site = RevengeSite(api.resource(), listener="public", cors=config.server.cors,
                        timeout=config.server.connection_timeout)
-    listeners = [strports.service(endpoint, site) for endpoint in config.server.listen]
-    for number, listener in enumerate(listeners):
-        listener.setName(f"web-{number}")
+    children.append(DrainService([site, internal_site], grace=config.server.shutdown_grace,
+                                 clock=reactor))
+    children.append(internal)
+    for number, endpoint in enumerate(config.server.listen):
+        public = listener(endpoint, site, reactor=reactor)
+        public.setName(f"web-{number}")
+        children.append(public)
 
-    root = RevengeService(reactor=reactor)
-    first_start = FirstStartService(store, public_url=_public_url(config.server.listen[0]))
-    drain = DrainService([site], grace=config.server.shutdown_grace, clock=reactor)
-    for child in (StoreService(store), first_start, _ProbeService(probe), library, drain,
-                  *listeners):
+    root = RootService(reactor=reactor)
+    for child in children:
         root.addService(child)  # type: ignore[no-untyped-call]
     return root
 

@@ -6,20 +6,30 @@ from collections.abc import Callable, Mapping
 
 from klein import Klein
 
-from revenge.api import health, media
+from revenge.api import health, media, playback
 from revenge.api.auth import Authenticator
 from revenge.api.errors import install_error_handlers
 from revenge.library.service import LibraryService
+from revenge.playback.service import PlaybackService
+from revenge.playback.streaming import Streaming
 from revenge.store.interface import IStore
 
 
 def build_api(
-    *, library: LibraryService, store: IStore, checks: Mapping[str, Callable[[], bool]]
+    *,
+    library: LibraryService,
+    store: IStore,
+    playback_service: PlaybackService,
+    streaming: Streaming,
+    checks: Mapping[str, Callable[[], bool]],
+    max_ranges: int,
 ) -> Klein:
     """The public API app; route groups stay in their own modules."""
     app = Klein()
     auth = Authenticator(store)
     install_error_handlers(app)
     health.install(app, checks=checks)
-    media.install(app, library=library, store=store, auth=auth)
+    media.install(app, library=library, store=store, auth=auth,
+                  check_direct_token=playback_service.check_direct_token, max_ranges=max_ranges)
+    playback.install(app, playback=playback_service, streaming=streaming, auth=auth)
     return app

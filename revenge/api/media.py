@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from klein import Klein
 from twisted.web.iweb import IRequest
+from twisted.web.resource import IResource
 
 from revenge.api.auth import Authenticator
 from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import int_arg, route
+from revenge.files.metrics import RouteMetrics
+from revenge.files.resource import FileResource, MediaFile, content_type_for
 from revenge.library.service import LibraryService
+from revenge.security.signing import Verdict
 from revenge.store.interface import IStore
 from revenge.store.records import MediaRecord
 
@@ -34,7 +39,13 @@ def media_json(record: MediaRecord, resume_position: float | None = None) -> dic
 
 
 def install(
-    app: Klein, *, library: LibraryService, store: IStore, auth: Authenticator
+    app: Klein,
+    *,
+    library: LibraryService,
+    store: IStore,
+    auth: Authenticator,
+    check_direct_token: Callable[[str, str], Verdict],
+    max_ranges: int,
 ) -> None:
     """Add the library routes."""
 
@@ -60,6 +71,20 @@ def install(
             raise ApiError(404, "media_not_found", "no media with this id")
         positions = await store.progress(user.id)
         return json_response(request, media_json(record, positions.get(media_id)))
+
+    stream_metrics = RouteMetrics("/api/v1/media/{id}/stream")
+
+    @route(app, "/api/v1/media/<string:media_id>/stream", methods=("GET", "HEAD"))
+    async def direct_play(request: IRequest, media_id: str) -> IResource:
+        """The original file (ranges and all), with a signed URL token or a bearer token."""
+        token = (request.args.get(b"t") or [b""])[0].decode("ascii", "replace")
+        if not token or check_direct_token(media_id, token) is not Verdict.VALID:
+            await auth.user(request)
+        record = library.get(media_id)
+        if record is None:
+            raise ApiError(404, "media_not_found", "no media with this id")
+        media = MediaFile(record.path, content_type_for(record.path))
+        return FileResource(media, metrics=stream_metrics, max_ranges=max_ranges)
 
     @route(app, "/api/v1/library/scan", methods=("POST",))
     async def start_scan(request: IRequest) -> bytes:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import attrs
 
 from revenge.blackbeard.contract import Profile
+from revenge.playback.adaptation import Adapter
 from revenge.store.records import SessionRecord
 
 
@@ -48,15 +49,29 @@ class SessionStats:
 
     segments: dict[str, int] = attrs.field(factory=lambda: {"buffer": 0, "cache": 0, "origin": 0})
     bytes_sent: int = 0
+    media_seconds_sent: float = 0.0
     errors: int = 0
+    # A segment the player had to wait for the origin to make; and the time it waited.
     buffering_events: int = 0
+    buffer_time: float = 0.0
+    last_served_from: str | None = None
+
+    @property
+    def average_bitrate(self) -> float | None:
+        """Bits per second of media delivered, over the media time delivered."""
+        if not self.media_seconds_sent:
+            return None
+        return self.bytes_sent * 8 / self.media_seconds_sent
 
     def to_json(self) -> dict[str, Any]:
         return {
             "segments": dict(self.segments),
             "bytes_sent": self.bytes_sent,
+            "average_bitrate": self.average_bitrate,
             "errors": self.errors,
             "buffering_events": self.buffering_events,
+            "buffer_time": round(self.buffer_time, 3),
+            "last_served_from": self.last_served_from,
         }
 
 
@@ -78,6 +93,12 @@ class Session:
     # or the player has reported playing.
     progressed: bool = False
     stats: SessionStats = attrs.field(factory=SessionStats)
+    adapter: Adapter = attrs.field(
+        default=attrs.Factory(
+            lambda self: Adapter(self.id, self.profiles, server_abr=self.options.abr == "server"),
+            takes_self=True,
+        )
+    )
 
     def touch(self, now: float) -> None:
         """Note activity (every request of the session does)."""

@@ -1,0 +1,59 @@
+"""The internal listener's tree: ``/internal/stream/{id}`` and ``/internal/probe/{id}``."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from twisted.web.resource import Resource
+from twisted.web.server import Request
+
+from revenge.files.resource import InternalStreamResource, MediaFile, content_type_for, json_error
+from revenge.library.service import LibraryService
+from revenge.store.records import MediaRecord
+
+
+class _Probe(Resource):
+    """``/internal/probe/{id}``: the probe JSON of a media item."""
+
+    isLeaf = True
+
+    def __init__(self, library: LibraryService, token: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._library = library
+        self._token = token.encode()
+
+    def render_GET(self, request: Request) -> bytes:
+        request.route = "/internal/probe/{id}"  # type: ignore[attr-defined]
+        if not hmac.compare_digest(request.getHeader(b"x-revenge-internal-token") or b"",
+                                   self._token):
+            return json_error(request, 401, "unauthorized", "the internal token is wrong")
+        media_id = b"/".join(request.postpath or []).decode("ascii", "replace")
+        record = self._library.get(media_id)
+        if record is None:
+            return json_error(request, 404, "media_not_found", "no media with this id")
+        probe = record.probe
+        request.setHeader(b"Content-Type", b"application/json")
+        return json.dumps({
+            "id": record.id, "duration": probe.duration, "container": probe.container,
+            "bitrate": probe.bitrate, "streams": [s.to_json() for s in probe.streams],
+            "error": probe.error,
+        }).encode()
+
+
+def build_internal(library: LibraryService, *, token: str, max_ranges: int) -> Resource:
+    """The root resource of the internal listener."""
+
+    def lookup(media_id: str) -> MediaFile | None:
+        record: MediaRecord | None = library.get(media_id)
+        if record is None:
+            return None
+        return MediaFile(record.path, content_type_for(record.path))
+
+    internal = Resource()
+    internal.putChild(b"stream", InternalStreamResource(lookup, token=token,
+                                                        max_ranges=max_ranges))
+    internal.putChild(b"probe", _Probe(library, token))
+    root = Resource()
+    root.putChild(b"internal", internal)
+    return root

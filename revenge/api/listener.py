@@ -1,0 +1,61 @@
+"""Listening services: plain TCP endpoints get zero-copy-capable transports; other endpoint
+types (``unix:``, ``ssl:``...) go through Twisted's strports as they are."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from twisted.application import strports
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IListeningPort, IProtocolFactory
+
+from revenge.files.zerocopy import SendfilePort
+
+_PLAIN_TCP = re.compile(r"^tcp:(?:port=)?(\d+)(?::interface=([^:]*))?(?::backlog=(\d+))?$")
+
+
+class TCPListenerService(Service):
+    """Listens on a TCP port with ``SendfilePort``; ``bound`` fires with the port number."""
+
+    def __init__(self, port: int, factory: IProtocolFactory, *, interface: str, backlog: int,
+                 reactor: Any) -> None:
+        self._port_number = port
+        self._factory = factory
+        self._interface = interface
+        self._backlog = backlog
+        self._reactor = reactor
+        self._port: IListeningPort | None = None
+        self.bound: Deferred[int] = Deferred()
+
+    def privilegedStartService(self) -> None:
+        # Bind early (before twistd drops privileges), as strports services do.
+        port = SendfilePort(self._port_number, self._factory, self._backlog, self._interface,
+                            self._reactor)
+        port.startListening()
+        self._port = port
+        super().privilegedStartService()  # type: ignore[no-untyped-call]
+        self.bound.callback(port.getHost().port)  # type: ignore[no-untyped-call]
+
+    def startService(self) -> None:
+        if self._port is None:
+            self.privilegedStartService()
+        super().startService()  # type: ignore[no-untyped-call]
+
+    def stopService(self) -> Deferred[None] | None:
+        super().stopService()  # type: ignore[no-untyped-call]
+        if self._port is not None:
+            port, self._port = self._port, None
+            return port.stopListening()
+        return None
+
+
+def listener(description: str, factory: IProtocolFactory, *, reactor: Any) -> Service:
+    """The service listening on ``description`` (a Twisted endpoint string)."""
+    match = _PLAIN_TCP.match(description)
+    if match is None:
+        return strports.service(description, factory)
+    port, interface, backlog = match.groups()
+    return TCPListenerService(int(port), factory, interface=interface or "",
+                              backlog=int(backlog or 50), reactor=reactor)

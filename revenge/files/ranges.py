@@ -1,0 +1,101 @@
+"""RFC 9110 §14 ``Range: bytes=...`` parsing into what to send.
+
+Invalid or foreign-unit headers are ignored (a full 200), as §14.2 allows; empty list
+elements are tolerated (§5.6.1.2); suffixes longer than the file mean the whole file;
+overlapping or adjacent ranges are coalesced and too many ranges get the whole file, so a
+range set cannot amplify the response (§17.15).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import attrs
+
+_SPEC = re.compile(r"^(\d{0,19})-(\d{0,19})$")
+MAX_HEADER = 4096
+
+
+@attrs.frozen
+class ByteRange:
+    """Bytes ``start`` to ``end``, both included."""
+
+    start: int
+    end: int
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+    def content_range(self, size: int) -> bytes:
+        """The ``Content-Range`` value for this range of a ``size``-byte file."""
+        return b"bytes %d-%d/%d" % (self.start, self.end, size)
+
+
+Kind = Literal["full", "partial", "unsatisfiable"]
+
+
+@attrs.frozen
+class RangeRequest:
+    """What to answer: the whole file, some ranges of it, or 416."""
+
+    kind: Kind
+    ranges: tuple[ByteRange, ...] = ()
+
+
+FULL = RangeRequest("full")
+UNSATISFIABLE = RangeRequest("unsatisfiable")
+
+
+def parse_range(header: bytes | None, size: int, *, max_ranges: int = 16) -> RangeRequest:
+    """Decide what a ``Range`` header asks of a ``size``-byte file."""
+    if header is None or len(header) > MAX_HEADER:
+        return FULL
+    try:
+        text = header.decode("ascii")
+    except UnicodeDecodeError:
+        return FULL
+    unit, eq, spec = text.partition("=")
+    if not eq or unit.strip().lower() != "bytes":
+        return FULL
+    elements = [e.strip() for e in spec.split(",")]
+    elements = [e for e in elements if e]
+    if not elements or len(elements) > max_ranges:
+        return FULL
+    wanted: list[ByteRange] = []
+    for element in elements:
+        match = _SPEC.match(element)
+        if match is None:
+            return FULL
+        first, last = match.groups()
+        if first:
+            start = int(first)
+            end = int(last) if last else size - 1
+            if last and end < start:
+                return FULL  # syntactically invalid: ignore the whole header
+            if start >= size:
+                continue  # unsatisfiable member
+            wanted.append(ByteRange(start, min(end, size - 1)))
+        elif last:
+            suffix = int(last)
+            if suffix == 0 or size == 0:
+                continue
+            wanted.append(ByteRange(max(0, size - suffix), size - 1))
+        else:
+            return FULL  # "-" alone
+    if not wanted:
+        return UNSATISFIABLE
+    return RangeRequest("partial", coalesce(wanted))
+
+
+def coalesce(ranges: list[ByteRange]) -> tuple[ByteRange, ...]:
+    """Sort and merge overlapping or adjacent ranges."""
+    merged: list[ByteRange] = []
+    for current in sorted(ranges, key=lambda r: r.start):
+        if merged and current.start <= merged[-1].end + 1:
+            last = merged[-1]
+            merged[-1] = ByteRange(last.start, max(last.end, current.end))
+        else:
+            merged.append(current)
+    return tuple(merged)

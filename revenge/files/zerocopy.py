@@ -1,0 +1,97 @@
+"""A TCP transport that can send file regions with ``os.sendfile`` (zero-copy), in order with
+ordinary writes, and the listening port that makes such transports.
+
+A region waits until everything written before it has left Twisted's buffer, then goes from
+the page cache to the socket without passing through Python; the kernel's socket buffer is
+the only buffer, so a slow reader costs no memory here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from typing import Any
+
+import attrs
+from twisted.internet import tcp
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+
+_PER_WAKEUP = 4 * 1024 * 1024  # bytes sent per writable event before yielding to the reactor
+
+
+@attrs.define
+class _Region:
+    fd: int
+    offset: int
+    remaining: int
+    done: Deferred[None]
+
+
+class SendfileServer(tcp.Server):
+    """``tcp.Server`` plus ``sendfile(fd, offset, count)``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._regions: deque[_Region] = deque()
+
+    def sendfile(self, fd: int, offset: int, count: int) -> Deferred[None]:
+        """Send ``count`` bytes of ``fd`` from ``offset`` after what was written so far;
+        fires when the kernel has taken them, fails if the connection is lost first."""
+        done: Deferred[None] = Deferred()
+        if count <= 0:
+            done.callback(None)
+            return done
+        self._regions.append(_Region(fd, offset, count, done))
+        self.startWriting()  # type: ignore[no-untyped-call]
+        return done
+
+    def _buffer_empty(self) -> bool:
+        return self.offset == len(self.dataBuffer) and not self._tempDataLen
+
+    def doWrite(self) -> Any:
+        if self._regions and self._buffer_empty():
+            error = self._send_regions()
+            if error is not None:
+                return error
+            if self._regions:
+                return None  # stay registered for writing
+        result = super().doWrite()  # type: ignore[no-untyped-call]
+        if self._regions and result is None:
+            self.startWriting()  # type: ignore[no-untyped-call]  # regions are next
+        return result
+
+    def _send_regions(self) -> Exception | None:
+        sent = 0
+        while self._regions and self._buffer_empty() and sent < _PER_WAKEUP:
+            region = self._regions[0]
+            try:
+                n = os.sendfile(self.socket.fileno(), region.fd, region.offset,
+                                min(region.remaining, _PER_WAKEUP))
+            except BlockingIOError:
+                return None
+            except OSError as e:
+                return e
+            if n == 0:  # the file is shorter than promised
+                self._regions.popleft()
+                region.done.errback(OSError("file truncated while being sent"))
+                continue
+            region.offset += n
+            region.remaining -= n
+            sent += n
+            if region.remaining == 0:
+                self._regions.popleft()
+                region.done.callback(None)  # may write more, in order, behind us
+        return None
+
+    def connectionLost(self, reason: Failure) -> None:
+        regions, self._regions = self._regions, deque()
+        for region in regions:
+            region.done.errback(reason)
+        super().connectionLost(reason)
+
+
+class SendfilePort(tcp.Port):
+    """A listening TCP port whose connections are ``SendfileServer`` transports."""
+
+    transport = SendfileServer

@@ -1,0 +1,299 @@
+"""The playback service: sessions, their transcodes, progress, restoring, idle cleanup."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import LoopingCall
+from twisted.logger import Logger
+
+from revenge.blackbeard.contract import Profile
+from revenge.blackbeard.interface import TranscoderError
+from revenge.config.model import PlaybackConfig
+from revenge.library.service import LibraryService
+from revenge.playback import session_metrics
+from revenge.playback.direct import ClientCapabilities, can_direct_play
+from revenge.playback.errors import PlaybackError, not_found
+from revenge.playback.ladder import build_ladder
+from revenge.playback.session import Session, SessionOptions, State
+from revenge.playback.transcodes import SharedTranscode, TranscodeManager
+from revenge.security.signing import UrlSigner, Verdict
+from revenge.store.interface import IStore
+from revenge.store.records import MediaRecord
+
+_log = Logger()
+PROGRESS_EVERY = 10.0  # seconds between progress writes implied by segment requests
+
+
+class PlaybackService(Service):
+    """Owns every session; the API's session routes are thin calls into this."""
+
+    name = "playback"
+
+    def __init__(
+        self,
+        *,
+        library: LibraryService,
+        store: IStore,
+        transcodes: TranscodeManager,
+        signer: UrlSigner,
+        clock: IReactorTime,
+        settings: PlaybackConfig,
+    ) -> None:
+        self._library = library
+        self._store = store
+        self._transcodes = transcodes
+        self._signer = signer
+        self._clock = clock
+        self.settings = settings
+        self._sessions: dict[str, Session] = {}
+        self._shared: dict[str, SharedTranscode] = {}
+        self._progress_saved_at: dict[str, float] = {}
+        self._reaper = LoopingCall(self.reap_idle)
+        self._reaper.clock = clock
+        self._reloaded: Deferred[None] | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def startService(self) -> None:
+        super().startService()  # type: ignore[no-untyped-call]
+        self._reloaded = Deferred.fromCoroutine(self._reload())
+        self._reloaded.addErrback(lambda f: _log.failure("restoring sessions failed", f))
+        interval = min(60.0, self.settings.idle_timeout / 4)
+        self._reaper.start(interval, now=False).addErrback(
+            lambda f: _log.failure("session reaper failed", f))
+
+    def stopService(self) -> Deferred[None]:
+        super().stopService()  # type: ignore[no-untyped-call]
+        if self._reaper.running:
+            self._reaper.stop()
+        return Deferred.fromCoroutine(self._stop_all())
+
+    async def _stop_all(self) -> None:
+        # Sessions stay persisted (a restart restores them); only their transcodes stop.
+        for session in list(self._sessions.values()):
+            if session.progressed:
+                await self._save_progress(session)
+            await self._store.save_session(session.to_record())
+            shared = self._shared.pop(session.id, None)
+            if shared is not None:
+                await self._transcodes.release(session.id, shared)
+
+    async def _reload(self) -> None:
+        """Restore the sessions a previous run left (after a crash too): players keep their
+        URLs, and each transcode is recreated at the session's position on demand."""
+        await self._library.loaded
+        for record in await self._store.sessions():
+            media = self._library.get(record.media_id)
+            if media is None or record.state == State.STOPPED.value:
+                await self._store.delete_session(record.id)
+                continue
+            options = SessionOptions(**{k: v for k, v in record.options.items() if k != "mode"})
+            self._sessions[record.id] = Session(
+                id=record.id,
+                user_id=record.user_id,
+                media_id=record.media_id,
+                mode=record.options.get("mode", "transcode"),
+                profiles=self._ladder(media, options),
+                options=options,
+                created_at=record.created_at,
+                last_activity_at=max(record.last_activity_at, self._clock.seconds()),
+                state=State(record.state),
+                position=record.position,
+                progressed=record.position > 0,
+            )
+        if self._sessions:
+            _log.info("{count} session(s) restored", count=len(self._sessions))
+        session_metrics.changed(self._sessions.values())
+
+    async def _ready(self) -> None:
+        if self._reloaded is not None and not self._reloaded.called:
+            await self._reloaded
+
+    async def reap_idle(self) -> None:
+        """Stop sessions idle for longer than the idle timeout."""
+        now = self._clock.seconds()
+        for session in list(self._sessions.values()):
+            if now - session.last_activity_at > self.settings.idle_timeout:
+                _log.info("session {session} idle, stopping", session=session.id)
+                await self._end(session, persist=False)
+
+    def _ladder(self, record: MediaRecord, options: SessionOptions) -> tuple[Profile, ...]:
+        profiles = build_ladder(record.probe, max_bitrate=options.max_bitrate,
+                                remux=self.settings.remux)
+        if options.profile is not None:
+            profiles = tuple(p for p in profiles if p.name == options.profile)
+        return profiles
+
+    # -- sessions --------------------------------------------------------------------------
+
+    async def create(
+        self, user_id: str, media_id: str, options: SessionOptions,
+        client: ClientCapabilities | None = None,
+    ) -> Session:
+        """Open a session: direct play where the player can, else start a transcode."""
+        record = self._library.get(media_id)
+        if record is None:
+            raise not_found("media")
+        if record.probe.error is not None:
+            raise PlaybackError(422, "media_unplayable", f"cannot play: {record.probe.error}")
+        if not 0 <= options.start_position <= (record.probe.duration or 0.0):
+            raise PlaybackError(400, "bad_start_position", "start_position is outside the media")
+        await self._ready()
+        if len(self.sessions_of(user_id)) >= self.settings.max_sessions_per_user:
+            raise PlaybackError(429, "too_many_sessions", "close a session before opening another")
+        profiles = self._ladder(record, options)
+        if options.profile is not None and not profiles:
+            raise PlaybackError(400, "unknown_profile", "no such profile for this media")
+        direct = not profiles or (
+            client is not None and can_direct_play(record, client, options.max_bitrate))
+        now = self._clock.seconds()
+        session = Session(
+            id=secrets.token_urlsafe(12),
+            user_id=user_id,
+            media_id=media_id,
+            mode="direct" if direct else "transcode",
+            profiles=profiles,
+            options=options,
+            created_at=now,
+            last_activity_at=now,
+            position=options.start_position,
+        )
+        if not direct:
+            await self.shared_for(session)
+        self._sessions[session.id] = session
+        await self._store.save_session(session.to_record())
+        session_metrics.changed(self._sessions.values())
+        _log.info("session {session} opened for media {media} ({mode})", session=session.id,
+                  media=media_id, mode=session.mode)
+        return session
+
+    async def get(self, user_id: str, session_id: str) -> Session:
+        """The user's session; someone else's is as unknown as a missing one."""
+        await self._ready()
+        session = self._sessions.get(session_id)
+        if session is None or session.user_id != user_id:
+            raise not_found("session")
+        return session
+
+    def sessions_of(self, user_id: str) -> list[Session]:
+        """The user's open sessions."""
+        return [s for s in self._sessions.values() if s.user_id == user_id]
+
+    async def stop(self, user_id: str, session_id: str) -> None:
+        """Stop a session and release its transcode."""
+        await self._end(await self.get(user_id, session_id), persist=True)
+
+    async def _end(self, session: Session, *, persist: bool) -> None:
+        session.move_to(State.STOPPED)
+        self._sessions.pop(session.id, None)
+        shared = self._shared.pop(session.id, None)
+        if persist and session.progressed:
+            await self._save_progress(session)
+        await self._store.delete_session(session.id)
+        if shared is not None:
+            await self._transcodes.release(session.id, shared)
+        session_metrics.changed(self._sessions.values())
+
+    async def heartbeat(
+        self, user_id: str, session_id: str, position: float, state: State
+    ) -> Session:
+        """Record the player's position and state; committed before this returns."""
+        session = await self.get(user_id, session_id)
+        session.touch(self._clock.seconds())
+        session.heartbeat(position, state)
+        if state is State.STOPPED:
+            await self._end(session, persist=True)
+            return session
+        if session.progressed:
+            await self._save_progress(session)
+        await self._store.save_session(session.to_record())
+        session_metrics.changed(self._sessions.values())
+        return session
+
+    async def _save_progress(self, session: Session) -> None:
+        self._progress_saved_at[session.id] = self._clock.seconds()
+        await self._store.save_progress(session.user_id, session.media_id, session.position,
+                                        self._clock.seconds())
+
+    def note_progress(self, session: Session) -> None:
+        """Persist the position segment requests imply, at most every ``PROGRESS_EVERY``."""
+        if self._clock.seconds() - self._progress_saved_at.get(session.id, 0.0) < PROGRESS_EVERY:
+            return
+        Deferred.fromCoroutine(self._save_progress(session)).addErrback(
+            lambda f: _log.failure("saving progress failed", f))
+        session_metrics.changed(self._sessions.values())
+
+    # -- stream access -----------------------------------------------------------------------
+
+    def stream_token(self, session: Session) -> str:
+        """The signed token the session's stream URLs carry."""
+        return self._signer.sign(f"session:{session.id}")
+
+    def direct_token(self, media_id: str) -> str:
+        """The signed token of a direct-play URL."""
+        return self._signer.sign(f"media:{media_id}")
+
+    def check_direct_token(self, media_id: str, token: str) -> Verdict:
+        """Whether a direct-play token is good for ``media_id``."""
+        return self._signer.verify(f"media:{media_id}", token)
+
+    async def authorise(self, session_id: str, token: str) -> Session:
+        """The session a stream URL names, if its token is valid for it; a 403 if not."""
+        await self._ready()
+        verdict = self._signer.verify(f"session:{session_id}", token)
+        if verdict is Verdict.EXPIRED:
+            raise PlaybackError(403, "token_expired", "the stream URL has expired")
+        if verdict is not Verdict.VALID:
+            raise PlaybackError(403, "token_invalid", "the stream URL is not valid")
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise not_found("session")
+        session.touch(self._clock.seconds())
+        return session
+
+    async def shared_for(self, session: Session) -> SharedTranscode:
+        """The session's transcode, (re)started at its position when it has none."""
+        shared = self._shared.get(session.id)
+        if shared is not None:
+            return shared
+        record = self._library.get(session.media_id)
+        if record is None or not session.profiles:
+            raise not_found("media")
+        start = int(session.position // self.settings.segment_duration)
+        try:
+            shared = await self._transcodes.acquire(session.id, record, session.profiles, start)
+        except TranscoderError as e:
+            raise PlaybackError(502, "transcoder_failed", str(e)) from None
+        self._shared[session.id] = shared
+        return shared
+
+    def describe(self, session: Session) -> dict[str, Any]:
+        """A session as the API shows it."""
+        shared = self._shared.get(session.id)
+        estimate = session.adapter.estimate()
+        current = session.adapter.current
+        return {
+            "session_id": session.id,
+            "media_id": session.media_id,
+            "mode": session.mode,
+            "abr": session.options.abr,
+            "state": session.state.value,
+            "position": session.position,
+            "profiles": [p.name for p in session.profiles],
+            "allowed_profiles": [p.name for p in session.adapter.allowed],
+            "current_profile": current.name if current else None,
+            "bandwidth": round(estimate.average) if estimate else None,
+            "bandwidth_stable": estimate.stable if estimate else None,
+            "quality_switches": session.adapter.switches,
+            "transcode_id": shared.id if shared else None,
+            "created_at": session.created_at,
+            "last_activity_at": session.last_activity_at,
+            "stats": {**session.stats.to_json(),
+                      "buffering_events": session.stats.buffering_events
+                      + session.adapter.buffering_events},
+        }

@@ -1,0 +1,130 @@
+"""Transcodes shared between sessions: one per media identity and ladder, reference-counted.
+
+Two viewers of the same title with the same ladder share one Blackbeard transcode and one
+segment buffer, so the second is served from what the first made, with no new encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+from twisted.logger import Logger
+
+from revenge.blackbeard.contract import Profile, TranscodeRequest
+from revenge.blackbeard.interface import ITranscoder
+from revenge.playback.buffer import SegmentBuffer
+from revenge.playback.cache import TranscodeCache
+from revenge.playback.manifest import segment_names
+from revenge.store.records import MediaRecord
+
+_log = Logger()
+
+
+def media_identity(record: MediaRecord) -> str:
+    """Names the exact bytes of a file: a changed file never reuses stale segments."""
+    return f"{record.id}:{record.size}:{record.mtime_ns}"
+
+
+@attrs.define
+class SharedTranscode:
+    """A Blackbeard transcode, its buffer, the sessions using it and its playlists."""
+
+    key: tuple[str, tuple[Profile, ...]]
+    id: str
+    request: TranscodeRequest
+    buffer: SegmentBuffer
+    sessions: set[str] = attrs.field(factory=set)
+    master: str | None = None
+    # profile → (playlist text, segment name → index)
+    playlists: dict[str, tuple[str, dict[str, int]]] = attrs.field(factory=dict)
+
+    @property
+    def profiles(self) -> tuple[Profile, ...]:
+        return self.request.profiles
+
+    async def media_playlist(
+        self, transcoder: ITranscoder, profile: str
+    ) -> tuple[str, dict[str, int]]:
+        """The profile's playlist as Blackbeard wrote it, fetched once, and its name index."""
+        if profile not in self.playlists:
+            text = (await transcoder.media_playlist(self.id, profile)).decode()
+            self.playlists[profile] = (text, {n: i for i, n in enumerate(segment_names(text))})
+        return self.playlists[profile]
+
+
+class TranscodeManager:
+    """Starts, shares and deletes transcodes for the playback service."""
+
+    def __init__(
+        self,
+        *,
+        transcoder: ITranscoder,
+        cache: TranscodeCache,
+        source: Callable[[str], tuple[str, dict[str, str]]],
+        segment_duration: float,
+        buffer_options: dict[str, int],
+    ) -> None:
+        self._transcoder = transcoder
+        self._cache = cache
+        self._source = source
+        self._segment_duration = segment_duration
+        self._buffer_options = buffer_options
+        self._by_key: dict[tuple[str, tuple[Profile, ...]], SharedTranscode] = {}
+
+    @property
+    def active(self) -> list[SharedTranscode]:
+        """Every transcode in use."""
+        return list(self._by_key.values())
+
+    async def acquire(
+        self, session_id: str, record: MediaRecord, profiles: tuple[Profile, ...],
+        start_segment: int,
+    ) -> SharedTranscode:
+        """The shared transcode for this media and ladder, started if needed."""
+        key = (media_identity(record), profiles)
+        shared = self._by_key.get(key)
+        if shared is None:
+            url, headers = self._source(record.id)
+            request = TranscodeRequest(
+                source_url=url,
+                source_headers=headers,
+                duration=record.probe.duration or 0.0,
+                profiles=profiles,
+                segment_duration=self._segment_duration,
+                start_segment=start_segment,
+            )
+            transcode_id = await self._transcoder.start(request)
+            # Another session may have started the same transcode while we waited.
+            shared = self._by_key.get(key)
+            if shared is not None:
+                await self._transcoder.delete(transcode_id)
+            else:
+                buffer = SegmentBuffer(
+                    transcoder=self._transcoder,
+                    transcode_id=transcode_id,
+                    cache=self._cache,
+                    media=key[0],
+                    segment_count=request.segment_count,
+                    **self._buffer_options,
+                )
+                shared = SharedTranscode(key, transcode_id, request, buffer)
+                self._by_key[key] = shared
+                _log.info("transcode {id} started for media {media}", id=transcode_id,
+                          media=record.id)
+        shared.sessions.add(session_id)
+        return shared
+
+    async def release(self, session_id: str, shared: SharedTranscode) -> None:
+        """The session is done with the transcode; the last one out deletes it."""
+        shared.sessions.discard(session_id)
+        if shared.sessions or self._by_key.get(shared.key) is not shared:
+            return
+        del self._by_key[shared.key]
+        shared.buffer.close()
+        try:
+            await self._transcoder.delete(shared.id)
+        except Exception:
+            _log.failure("deleting transcode {id} failed", id=shared.id)
+        else:
+            _log.info("transcode {id} deleted", id=shared.id)
