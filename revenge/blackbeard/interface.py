@@ -11,13 +11,19 @@ from revenge.blackbeard.contract import TranscodeRequest, TranscodeStatus
 class TranscoderError(Exception):
     """The transcoder could not do what was asked (after retries, where retrying made sense)."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None,
+                 code: str | None = None) -> None:
         super().__init__(message)
-        self.status = status
+        self.status = status  # the last HTTP status, None when no answer came
+        self.code = code  # the ``error.code`` of a JSON error answer, when there was one
 
 
 class TranscoderUnavailable(TranscoderError):
     """The transcoder is unreachable or the circuit breaker is open: fail fast."""
+
+
+class TranscodeNotFound(TranscoderError):
+    """Blackbeard does not know the transcode (deleted, reaped, or Blackbeard restarted)."""
 
 
 class ITranscoder(Interface):

@@ -1,4 +1,10 @@
-"""Deferred-based retries with backoff and jitter: attempt x 200 ms + 0-100 ms (the seed)."""
+"""Deferred-based retries with backoff and jitter, as the seed prescribes.
+
+The seed (``streaming-best-practices.md``, "Retry Logic") waits
+``attempt x 200 ms + rand.Int63n(100) ms`` before retry ``attempt`` (1-based): whole
+milliseconds of jitter in [0, 100). That is what :meth:`RetryPolicy.delay` computes; the
+seed calls it exponential, but the step grows linearly with the attempt, and so does ours.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +13,53 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import attrs
+from twisted.internet.defer import CancelledError
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
 from revenge.blackbeard import metrics
-from revenge.blackbeard.interface import TranscoderError
+from revenge.blackbeard.interface import TranscoderError, TranscoderUnavailable
 
 T = TypeVar("T")
 _log = Logger()
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """How often and how patiently to retry."""
+    """How often and how patiently to retry one call."""
 
-    retries: int = 3
-    step: float = 0.2  # x attempt
-    jitter: float = 0.1  # uniform 0..jitter added
-    max_retry_after: float = 10.0  # cap on a server's Retry-After
+    retries: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+    step: float = attrs.field(default=0.2, validator=attrs.validators.ge(0))  # x attempt
+    jitter_ms: int = attrs.field(default=100, validator=attrs.validators.ge(0))
+    # A server's Retry-After is obeyed up to this many seconds, so a confused or hostile
+    # Blackbeard cannot park a player's request for minutes.
+    max_retry_after: float = attrs.field(default=10.0, validator=attrs.validators.ge(0))
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        """The wait before retry number ``attempt`` (1-based)."""
-        return attempt * self.step + rng.uniform(0, self.jitter)
+        """Seconds to wait before retry number ``attempt`` (1-based), without Retry-After."""
+        jitter = rng.randrange(self.jitter_ms) if self.jitter_ms else 0
+        return attempt * self.step + jitter / 1000
+
+    def wait(self, attempt: int, rng: random.Random, retry_after: float | None) -> float:
+        """The wait actually used: the server's Retry-After (capped) when it gave one."""
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        return self.delay(attempt, rng)
 
 
 class Retryable(Exception):
-    """A failure worth another try: 5xx, 408, 429, a timeout, a reset, a truncated body."""
+    """A failure worth another try: 5xx, 408, 429, a timeout, a reset, a truncated body.
 
-    def __init__(self, reason: str, *, status: int | None = None,
+    ``reason`` is a short, bounded label (it becomes a metric label); ``detail`` is for
+    people.
+    """
+
+    def __init__(self, reason: str, detail: str, *, status: int | None = None,
                  retry_after: float | None = None) -> None:
-        super().__init__(reason)
+        super().__init__(f"{reason}: {detail}")
         self.reason = reason
+        self.detail = detail
         self.status = status
         self.retry_after = retry_after
 
@@ -50,26 +71,36 @@ async def retrying(
     policy: RetryPolicy,
     clock: IReactorTime,
     rng: random.Random,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> T:
-    """Run ``attempt_once`` until it succeeds, raises a non-``Retryable``, or retries run out
-    (then ``TranscoderError`` with the last status)."""
+    """Await ``attempt_once()`` until it succeeds or raises something not ``Retryable``.
+
+    When the retries run out, raise ``TranscoderError`` carrying the last status (its
+    ``TranscoderUnavailable`` subclass when the last attempt got no answer at all). Once
+    ``cancelled()`` is true the caller has gone away: stop with ``CancelledError`` instead
+    of trying again.
+    """
     attempt = 0
     while True:
         try:
             return await attempt_once()
         except Retryable as failure:
+            if cancelled():
+                raise CancelledError() from None
             attempt += 1
             if attempt > policy.retries:
-                raise TranscoderError(
-                    f"{operation} failed after {attempt} attempts: {failure.reason}",
+                _log.warn("blackbeard gave up {operation} after {attempts} attempts: "
+                          "{reason} ({detail})", operation=operation, attempts=attempt,
+                          reason=failure.reason, detail=failure.detail)
+                give_up = TranscoderError if failure.status is not None else TranscoderUnavailable
+                raise give_up(
+                    f"{operation} failed after {attempt} attempts: {failure}",
                     status=failure.status,
-                ) from None
-            wait = policy.delay(attempt, rng)
-            if failure.retry_after is not None:
-                wait = min(max(failure.retry_after, wait), policy.max_retry_after)
-            kind = failure.reason.split(":")[0]
-            metrics.RETRIES.labels(operation, kind).inc()
-            _log.warn("blackbeard retry {operation} attempt={attempt} delay={delay:.3f}s "
-                      "reason={reason}", operation=operation, attempt=attempt, delay=wait,
-                      reason=failure.reason)
+                ) from failure
+            wait = policy.wait(attempt, rng, failure.retry_after)
+            metrics.RETRIES.labels(operation, failure.reason).inc()
+            _log.warn("blackbeard retry {operation} attempt={attempt} delay={delay:.3f} "
+                      "reason={reason} detail={detail}", operation=operation, attempt=attempt,
+                      delay=wait, reason=failure.reason, detail=failure.detail,
+                      status=failure.status)
             await deferLater(clock, wait, lambda: None)
