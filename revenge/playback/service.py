@@ -289,6 +289,7 @@ class PlaybackService(Service):
             "current_profile": current.name if current else None,
             "bandwidth": round(estimate.average) if estimate else None,
             "bandwidth_stable": estimate.stable if estimate else None,
+            "bandwidth_samples": estimate.samples if estimate else 0,
             "quality_switches": session.adapter.switches,
             "transcode_id": shared.id if shared else None,
             "created_at": session.created_at,

@@ -1,0 +1,183 @@
+"""Segment delivery from the cache: 200 paced players, then saturation, beside nginx.
+
+    .venv/bin/python -m benchmarks.segments [--players 200] [--seconds 10]
+
+Makes a 60 s 720p clip whose 6 s segments are about 2 MiB, starts ``twistd revenge``
+(server pinned to core 0, clients to core 1), plays it once to fill the transcode cache, then:
+
+1. paced: ``--players`` players, each with its own session, fetch 3 segments at once and
+   then one every 6 s (real time), counting failed and stalled (> 6 s) fetches, and
+   Revenge's RSS per active session;
+2. saturation: 32 connections fetch cached segments back to back: segments/s, MB/s,
+   p50/p99 latency and server CPU seconds per GB; the same against nginx serving the same
+   segment files from disk, when nginx is installed (``apt-get install nginx-light``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import m3u8
+
+from benchmarks.httpload import Connection, cpu_seconds, hammer, rss_bytes
+from revenge.ffmpeg import ffmpeg_binary
+from tests.server import Server, admin_token, http, wait_for
+
+SERVER_CORE, CLIENT_CORE = "0", "1"
+
+
+def make_clip(path: Path) -> Path:
+    subprocess.run(
+        [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=60",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=60",
+         "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2600k", "-maxrate", "2600k",
+         "-bufsize", "2600k", "-g", "25", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
+         str(path)], check=True)
+    return path
+
+
+def session_urls(server: Server, media_id: str) -> list[str]:
+    """Open a session on the remuxed source profile; the URLs of its segments (paths)."""
+    created = server.post("/api/v1/playback/sessions", {"media_id": media_id,
+                                                         "profile": "source"}).json()
+    master_url = created["master_url"]
+    base = master_url.rsplit("/", 1)[0] + "/"
+    token = master_url.split("?")[1]
+    media = m3u8.loads(http("GET", server.url(f"{base}source/index.m3u8?{token}")).body.decode())
+    return [f"{base}source/{s.uri}" for s in media.segments]
+
+
+def paced(server: Server, media_id: str, players: int, seconds: float) -> None:
+    sessions = [session_urls(server, media_id) for _ in range(players)]
+    assert server.process is not None
+    rss_before = rss_bytes(server.process.pid)
+    failures = stalls = fetched = 0
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = time.monotonic() + 1.0
+
+    def player(urls: list[str]) -> None:
+        nonlocal failures, stalls, fetched
+        connection = Connection("127.0.0.1", server.port)
+        for n, url in enumerate(urls):
+            due = start + max(0, n - 2) * 6.0  # a burst of 3, then real time
+            if due - start > seconds:
+                break
+            time.sleep(max(0.0, due - time.monotonic()))
+            began = time.perf_counter()
+            try:
+                status, _, _ = connection.get(url)
+            except OSError:
+                status = 0
+                connection.close()
+            took = time.perf_counter() - began
+            with lock:
+                fetched += 1
+                latencies.append(took)
+                failures += status != 200
+                stalls += took > 6.0
+        connection.close()
+
+    threads = [threading.Thread(target=player, args=(urls,)) for urls in sessions]
+    for t in threads:
+        t.start()
+    time.sleep(2.0)
+    rss_during = rss_bytes(server.process.pid)
+    for t in threads:
+        t.join()
+    ms = sorted(x * 1000 for x in latencies)
+    print(f"paced: {players} players, {fetched} segments, {failures} failed, {stalls} stalled; "
+          f"latency p50 {statistics.median(ms):.1f} ms, p99 {ms[int(len(ms) * 0.99) - 1]:.1f} ms;"
+          f" RSS +{(rss_during - rss_before) / players / 1024:.0f} KiB per active session")
+
+
+def saturate(name: str, port: int, paths: list[str], pid: int, seconds: float) -> None:
+    cpu_before = cpu_seconds(pid)
+    result = hammer("127.0.0.1", port, lambda n: paths[n % len(paths)], connections=32,
+                    seconds=seconds)
+    cpu = cpu_seconds(pid) - cpu_before
+    gb = result.bytes / 1e9
+    print(f"{name:>8}: {len(result.latencies) / result.seconds:7.0f} segments/s "
+          f"{gb / result.seconds * 1000:7.0f} MB/s  p50 {result.percentile(0.5) * 1000:6.1f} ms"
+          f"  p99 {result.percentile(0.99) * 1000:6.1f} ms  {cpu / gb if gb else 0:.2f} CPU-s/GB"
+          f"  failures {result.failures}")
+
+
+def nginx(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], int] | None:
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
+                                       else None)
+    if binary is None:
+        return None
+    from tests.server import free_port
+
+    port = free_port()
+    conf = work / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 1; daemon off; pid {work}/nginx.pid; error_log {work}/nginx.err;
+events {{ worker_connections 1024; }}
+http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+""")
+    process = subprocess.Popen(["taskset", "-c", SERVER_CORE, binary, "-c", str(conf)])
+    wait_for(lambda: http("GET", f"http://127.0.0.1:{port}/").status in (200, 403, 404),
+             what="nginx")
+    return process, port
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--players", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--paced-seconds", type=float, default=30.0)
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {int(CLIENT_CORE)})
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        media = work / "media"
+        media.mkdir()
+        make_clip(media / "film.mp4")
+        data = work / "data"
+        token = admin_token(data)
+        config = work / "revenge.toml"
+        config.write_text(f"[playback]\nmax_sessions_per_user = {args.players + 10}\n")
+        server = Server(work / "run", ["--media", str(media), "--data-dir", str(data),
+                                       "--config", str(config)], token=token)
+        server.args = ["taskset", "-c", SERVER_CORE, *server.args]
+        with server:
+            wait_for(lambda: server.get("/api/v1/media").json()["total"] == 1, what="scan")
+            media_id = server.get("/api/v1/media").json()["items"][0]["id"]
+            warm = session_urls(server, media_id)
+            segments = work / "segments"
+            segments.mkdir()
+            for n, url in enumerate(warm):
+                answer = http("GET", server.url(url), timeout=120)
+                (segments / f"{n}.ts").write_bytes(answer.body)
+            sizes = [p.stat().st_size for p in segments.iterdir()]
+            print(f"segments: {len(sizes)}, mean {statistics.mean(sizes) / 2**20:.2f} MiB")
+            paced(server, media_id, args.players, args.paced_seconds)
+            assert server.process is not None
+            saturate("revenge", server.port, warm, server.process.pid, args.seconds)
+        started = nginx(segments, work)
+        if started is None:
+            print("   nginx: not installed (apt-get install nginx-light)")
+            return
+        process, port = started
+        try:
+            saturate("nginx", port, [f"/{n}.ts" for n in range(len(warm))], process.pid,
+                     args.seconds)
+        finally:
+            process.terminate()
+            process.wait()
+
+
+if __name__ == "__main__":
+    main()
