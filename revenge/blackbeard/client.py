@@ -218,6 +218,7 @@ class BlackbeardClient:
         started = self._reactor.seconds()
 
         async def measured() -> T:
+            outcome = "cancelled"  # also what a coroutine closed unfinished counts as
             try:
                 result = await work(call)
             except TranscodeNotFound:
@@ -228,9 +229,6 @@ class BlackbeardClient:
                 raise
             except TranscoderError as e:
                 outcome = "failed" if e.__cause__ is not None else "rejected"
-                raise
-            except CancelledError:
-                outcome = "cancelled"
                 raise
             else:
                 outcome = "ok"

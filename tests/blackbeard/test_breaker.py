@@ -1,0 +1,130 @@
+"""The circuit breaker: opening, failing fast, half-opening after the cool-down, closing."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.web.server import NOT_DONE_YET, Request
+
+from revenge.blackbeard.breaker import BreakerPolicy, CircuitBreaker
+from revenge.blackbeard.interface import TranscoderUnavailable
+from revenge.blackbeard.retry import RetryPolicy
+from tests.blackbeard.outcomes import failure_of, result_of, sample
+from tests.blackbeard.scripted import Script, answer, in_memory
+
+NO_RETRIES = RetryPolicy(retries=0)
+POLICY = BreakerPolicy(threshold=3, cooldown=30)
+
+
+def test_opens_after_the_threshold_of_consecutive_failures_and_fails_fast() -> None:
+    opened = sample("revenge_blackbeard_client_breaker_transitions_total",
+                    from_state="closed", to_state="open")
+    script = Script([answer(500)])
+    wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
+    for _ in range(2):
+        failure_of(wired.client.status("t1"))
+    assert wired.client.healthy and wired.client.breaker.state == "closed"
+    failure_of(wired.client.status("t1"))
+    assert wired.client.breaker.state == "open" and not wired.client.healthy
+    assert sample("revenge_blackbeard_client_breaker_state", state="open") == 1
+    assert sample("revenge_blackbeard_client_breaker_transitions_total",
+                  from_state="closed", to_state="open") == opened + 1
+
+    e = failure_of(wired.client.segment("t1", "p", "0.ts"))
+    assert isinstance(e, TranscoderUnavailable) and "circuit open" in str(e)
+    assert len(script.seen) == 3  # failed fast: nothing went out
+
+
+def test_a_success_resets_the_count() -> None:
+    script = Script([answer(500), answer(500), answer(200, b"{}"), answer(500), answer(500)])
+    wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
+    for _ in range(5):
+        wired.client.master_playlist("t1").addErrback(lambda _: None)
+    assert wired.client.breaker.state == "closed"
+    assert wired.client.breaker.failures == 2
+
+
+def test_retries_count_as_attempts_and_stop_once_it_opens() -> None:
+    script = Script([answer(500)])
+    wired = in_memory(script, breaker=POLICY)  # 3 retries, so 4 attempts wanted
+    d = wired.client.status("t1")
+    wired.clock.pump([0.01] * 200)
+    e = failure_of(d)
+    assert isinstance(e, TranscoderUnavailable)
+    assert len(script.seen) == 3
+
+
+def test_half_opens_after_the_cooldown_probes_itself_and_closes_on_success() -> None:
+    script = Script([answer(500), answer(500), answer(500), answer(200, b"{}")])
+    wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
+    for _ in range(3):
+        failure_of(wired.client.status("t1"))
+    wired.clock.advance(29.9)
+    assert isinstance(failure_of(wired.client.status("t1")), TranscoderUnavailable)
+    assert len(script.seen) == 3
+    # No caller needed: the client probes /api/v1/health when the cool-down ends, so a
+    # readiness check that keeps traffic away still sees Blackbeard come back.
+    wired.clock.advance(0.1)
+    assert [s.path for s in script.seen][-1] == "/api/v1/health"
+    assert wired.client.breaker.state == "closed" and wired.client.healthy
+    assert result_of(wired.client.master_playlist("t1")) == b"{}"
+    assert len(script.seen) == 5
+
+
+def test_half_open_lets_exactly_one_probe_through() -> None:
+    held: list[Request] = []
+
+    def hold(request: Request) -> int:
+        held.append(request)
+        return NOT_DONE_YET
+
+    script = Script([answer(500), answer(500), answer(500), hold, answer(200, b"SEG")])
+    wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
+    for _ in range(3):
+        failure_of(wired.client.status("t1"))
+    wired.clock.advance(30)  # the self-probe goes out and is held
+    assert wired.client.breaker.state == "half_open" and len(held) == 1
+    e = failure_of(wired.client.segment("t1", "p", "0.ts"))
+    assert isinstance(e, TranscoderUnavailable) and "probe in flight" in str(e)
+    assert len(script.seen) == 4
+    held[0].setHeader(b"Content-Length", b"2")
+    held[0].write(b"ok")
+    held[0].finish()
+    wired.agent.flush()
+    assert wired.client.breaker.state == "closed"
+    assert result_of(wired.client.segment("t1", "p", "0.ts")) == b"SEG"
+
+
+def test_a_failed_probe_opens_it_again_for_another_cooldown() -> None:
+    script = Script([answer(500)])
+    wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
+    for _ in range(3):
+        failure_of(wired.client.status("t1"))
+    wired.clock.advance(30)
+    assert len(script.seen) == 4 and wired.client.breaker.state == "open"
+    wired.clock.advance(29.9)
+    assert len(script.seen) == 4
+    wired.clock.advance(0.1)
+    assert len(script.seen) == 5 and script.seen[-1].path == "/api/v1/health"
+    assert wired.client.breaker.state == "open"
+
+
+def test_a_cancelled_probe_frees_the_slot() -> None:
+    breaker = CircuitBreaker(policy=BreakerPolicy(threshold=1, cooldown=5), clock=Clock())
+    breaker.failed(probe=False)
+    assert breaker.state == "open"
+    breaker._clock.advance(5)  # type: ignore[attr-defined]
+    assert breaker.acquire() is True
+    breaker.abandoned(probe=True)
+    assert breaker.acquire() is True  # not stuck half-open with a phantom probe
+    breaker.succeeded(probe=True)
+    assert breaker.state == "closed" and breaker.acquire() is False
+
+
+def test_close_cancels_the_scheduled_probe() -> None:
+    script = Script([answer(500)])
+    wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
+    for _ in range(3):
+        failure_of(wired.client.status("t1"))
+    assert wired.clock.getDelayedCalls()
+    result_of(wired.client.close())
+    assert not wired.clock.getDelayedCalls()
