@@ -265,8 +265,7 @@ class BlackbeardClient:
                                        timeout or self._timeout)
 
         return await retrying(attempt, operation=operation, policy=policy or self._retry,
-                              clock=self._reactor, rng=self._rng,
-                              cancelled=lambda: call.cancelled)
+                              clock=self._reactor, rng=self._rng)
 
     async def _attempt(
         self, call: _Call, method: str, path: str, body: dict[str, Any] | None,

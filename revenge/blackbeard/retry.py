@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import attrs
-from twisted.internet.defer import CancelledError
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
@@ -71,22 +70,18 @@ async def retrying(
     policy: RetryPolicy,
     clock: IReactorTime,
     rng: random.Random,
-    cancelled: Callable[[], bool] = lambda: False,
 ) -> T:
     """Await ``attempt_once()`` until it succeeds or raises something not ``Retryable``.
 
     When the retries run out, raise ``TranscoderError`` carrying the last status (its
-    ``TranscoderUnavailable`` subclass when the last attempt got no answer at all). Once
-    ``cancelled()`` is true the caller has gone away: stop with ``CancelledError`` instead
-    of trying again.
+    ``TranscoderUnavailable`` subclass when the last attempt got no answer at all).
+    A caller's cancel surfaces as ``CancelledError`` (never ``Retryable``) and ends it.
     """
     attempt = 0
     while True:
         try:
             return await attempt_once()
         except Retryable as failure:
-            if cancelled():
-                raise CancelledError() from None
             attempt += 1
             if attempt > policy.retries:
                 _log.warn("blackbeard gave up {operation} after {attempts} attempts: "

@@ -7,7 +7,9 @@ import random
 import pytest
 from twisted.internet.defer import CancelledError
 from twisted.internet.task import Clock
+from twisted.logger import globalLogPublisher
 
+from revenge.blackbeard.breaker import BreakerPolicy
 from revenge.blackbeard.interface import (
     TranscodeNotFound,
     TranscoderError,
@@ -193,3 +195,22 @@ def test_unsafe_path_parts_never_reach_the_wire() -> None:
     assert isinstance(e, TranscoderError) and "unsafe" in str(e)
     assert failure_of(wired.client.status("a/b"))
     assert script.seen == []
+
+
+def test_every_retry_and_breaker_change_is_a_structured_log_event() -> None:
+    events: list[dict[str, object]] = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        wired = in_memory(Script([answer(500)]), retry=RetryPolicy(retries=2),
+                          breaker=BreakerPolicy(threshold=3))
+        d = wired.client.status("t1")
+        run_for(wired.clock, 2)
+        failure_of(d)
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    retries = [e for e in events if "blackbeard retry" in str(e.get("log_format"))]
+    assert [(e["operation"], e["attempt"], e["reason"]) for e in retries] == [
+        ("status", 1, "server_error"), ("status", 2, "server_error")]
+    assert retries[0]["delay"] == pytest.approx(seed_delays(4, 1)[0])
+    moves = [e for e in events if "circuit breaker" in str(e.get("log_format"))]
+    assert [(e["from_state"], e["to_state"]) for e in moves] == [("closed", "open")]
