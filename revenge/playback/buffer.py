@@ -1,18 +1,22 @@
 """The per-transcode segment buffer: stays ahead of the player, one origin fetch per segment.
 
-Every request for segment N prefetches the next ``prefetch`` segments (never more than
-``ahead`` past N, never past the end) and forgets buffered segments behind N (they stay in the
-shared cache). A request for a segment whose fetch is already under way waits for that
-fetch: there is never a second origin fetch for one segment.
+A request for segment N is served from this buffer (prefetched here), else from the shared
+transcode cache, else from the origin (the transcoder). Every request prefetches the next
+``prefetch`` segments that are not at hand yet, never more than ``ahead`` past N in total and
+never past the end, and forgets buffered segments behind N (they stay in the cache).
+
+A request for a segment whose fetch is already under way waits for that fetch: there is never
+a second origin fetch for one segment. Such a request reports ``buffer`` when the fetch was a
+prefetch (the buffer asked for it before the player did) and ``origin`` when it was another
+request's fetch.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
-from twisted.internet.defer import CancelledError, Deferred, DeferredList
+from twisted.internet.defer import CancelledError, Deferred, DeferredList, maybeDeferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -21,11 +25,12 @@ from revenge.playback import metrics
 from revenge.playback.cache import SegmentKey, TranscodeCache
 
 Source = Literal["buffer", "cache", "origin"]
+_Key = tuple[str, int]  # (profile, index) within one transcode
 _log = Logger()
 
 
 def segment_name(index: int) -> str:
-    """Blackbeard's name for segment ``index`` (the one place that knows it)."""
+    """The transcoder's name for segment ``index`` (the one place that knows it)."""
     return f"{index}.ts"
 
 
@@ -37,15 +42,36 @@ class Delivery:
     source: Source
 
 
+@attrs.frozen
+class BufferStats:
+    """What one buffer has done so far, for session metrics."""
+
+    served: dict[str, int]
+    origin_fetches: int
+    prefetches: int
+    failed_prefetches: int
+    buffered_segments: int
+    buffered_bytes: int
+    in_flight: int
+
+
 @attrs.define
 class _Fetch:
+    """One origin fetch and who waits for it."""
+
     prefetch: bool
-    origin: Deferred[bytes]
-    waiters: list[Deferred[bytes]] = attrs.field(factory=list)
+    origin: Deferred[bytes] | None = None
+    # Requests that will take the bytes: when there are any, nothing is left in the buffer.
+    requests: list[Deferred[bytes]] = attrs.field(factory=list)
+    # ready() callers: they only want to know the segment is here.
+    watchers: list[Deferred[bytes]] = attrs.field(factory=list)
 
 
 class SegmentBuffer:
-    """Segments of one transcode: buffered ahead of its viewers, backed by the shared cache."""
+    """Segments of one transcode, buffered ahead of its viewers, backed by the shared cache.
+
+    One per transcode; the sessions sharing a transcode share its buffer.
+    """
 
     def __init__(
         self,
@@ -62,121 +88,166 @@ class SegmentBuffer:
         self._transcoder = transcoder
         self._transcode_id = transcode_id
         self._cache = cache
+        self._clock = cache.clock
         self._media = media
         self.segment_count = segment_count
         self.ahead = ahead
         self.prefetch = prefetch
         self.min_ready = min_ready
-        self._ready: dict[tuple[str, int], bytes] = {}
-        self._fetches: dict[tuple[str, int], _Fetch] = {}
+        self._ready: dict[_Key, bytes] = {}
+        self._fetches: dict[_Key, _Fetch] = {}
+        self._position = 0
         self._closed = False
-        self.served: dict[Source, int] = {"buffer": 0, "cache": 0, "origin": 0}
-        self.origin_fetches = 0
+        self._served: dict[str, int] = {"buffer": 0, "cache": 0, "origin": 0}
+        self._origin_fetches = 0
+        self._prefetches = 0
+        self._failed_prefetches = 0
 
-    # -- reading ---------------------------------------------------------------------------
+    # -- the caller's side -----------------------------------------------------------------
 
-    async def get(self, index: int, profile: str) -> Delivery:
-        """Segment ``index`` of ``profile``; a failed origin fetch raises its error."""
-        started = time.monotonic()
+    def get(self, index: int, profile: str) -> Deferred[Delivery]:
+        """Segment ``index`` of ``profile``; errbacks with the transcoder's error if the
+        origin fetch it needed failed (a ``TranscoderError``: the client already retried)."""
+        started = self._clock.seconds()
         key = (profile, index)
-        if key in self._ready:
-            delivery = Delivery(self._take(key), "buffer")
-        elif (cached := self._cache.get(SegmentKey(self._media, profile, index))) is not None:
-            delivery = Delivery(cached, "cache")
-        else:
-            fetch = self._fetches.get(key) or self._start(key, prefetch=False)
+        result: Deferred[Delivery]
+        if (data := self._ready.pop(key, None)) is not None:
+            metrics.BUFFER_BYTES.dec(len(data))
+            result = succeed(Delivery(data, "buffer"))
+        elif (fetch := self._fetches.get(key)) is not None:
             source: Source = "buffer" if fetch.prefetch else "origin"
-            data = await self._join(fetch)
-            if key in self._ready:  # a prefetch that finished into the buffer
-                self._take(key)
-            delivery = Delivery(data, source)
-        self._forget_behind(profile, index)
+            result = self._wait(fetch.requests).addCallback(Delivery, source)
+        elif (cached := self._cache.get(SegmentKey(self._media, profile, index))) is not None:
+            result = succeed(Delivery(cached, "cache"))
+        else:
+            fetch = _Fetch(prefetch=False)
+            waiter = self._wait(fetch.requests)
+            self._launch(key, fetch)
+            result = waiter.addCallback(Delivery, "origin")
+        self._forget_behind(index)
         self._prefetch_after(profile, index)
-        self.served[delivery.source] += 1
-        metrics.SEGMENTS_SERVED.labels(delivery.source).inc()
-        metrics.SEGMENT_LATENCY.observe(time.monotonic() - started)
-        return delivery
+        return result.addCallback(self._served_one, started)
 
-    async def ready(self, start: int, profile: str) -> None:
-        """Fire once segments ``start`` .. ``start + min_ready - 1`` are at hand."""
-        waits = []
+    def ready(self, start: int, profile: str) -> Deferred[None]:
+        """Fire once segments ``start`` .. ``start + min_ready - 1`` are at hand, fetching
+        (as prefetches) those that are not; errbacks with the first fetch error."""
+        waits: list[Deferred[bytes]] = []
         for index in range(start, min(start + self.min_ready, self.segment_count)):
             key = (profile, index)
             if key in self._ready or SegmentKey(self._media, profile, index) in self._cache:
                 continue
-            waits.append(self._join(self._fetches.get(key) or self._start(key, prefetch=True)))
-        for outcome, value in await DeferredList(waits, consumeErrors=True):
-            if not outcome:
-                assert isinstance(value, Failure)
-                value.raiseException()
+            fetch = self._fetches.get(key)
+            if fetch is None:
+                fetch = _Fetch(prefetch=True)
+                waits.append(self._wait(fetch.watchers))
+                self._launch(key, fetch)
+            else:
+                waits.append(self._wait(fetch.watchers))
+        if not waits:
+            return succeed(None)
+        return DeferredList(waits, consumeErrors=True).addCallback(_first_failure)
 
     def close(self) -> None:
-        """Cancel fetches under way and let go of buffered segments."""
+        """Cancel prefetches under way and let go of buffered segments; fetches a request
+        waits for finish (into the cache) for that request."""
         self._closed = True
         for fetch in list(self._fetches.values()):
-            fetch.origin.cancel()
-        self._fetches.clear()
+            if not fetch.requests and fetch.origin is not None:
+                fetch.origin.cancel()
         metrics.BUFFER_BYTES.dec(sum(len(d) for d in self._ready.values()))
         self._ready.clear()
 
+    def stats(self) -> BufferStats:
+        """Segments served by source, fetches made, and what is held now."""
+        return BufferStats(
+            served=dict(self._served),
+            origin_fetches=self._origin_fetches,
+            prefetches=self._prefetches,
+            failed_prefetches=self._failed_prefetches,
+            buffered_segments=len(self._ready),
+            buffered_bytes=sum(len(d) for d in self._ready.values()),
+            in_flight=len(self._fetches),
+        )
+
     # -- inside ----------------------------------------------------------------------------
 
-    def _take(self, key: tuple[str, int]) -> bytes:
-        data = self._ready.pop(key)
-        metrics.BUFFER_BYTES.dec(len(data))
-        return data
+    def _served_one(self, delivery: Delivery, started: float) -> Delivery:
+        self._served[delivery.source] += 1
+        metrics.SEGMENTS_SERVED.labels(delivery.source).inc()
+        metrics.SEGMENT_LATENCY.observe(self._clock.seconds() - started)
+        return delivery
 
-    def _join(self, fetch: _Fetch) -> Deferred[bytes]:
-        waiter: Deferred[bytes] = Deferred()
-        fetch.waiters.append(waiter)
+    @staticmethod
+    def _wait(waiters: list[Deferred[bytes]]) -> Deferred[bytes]:
+        """A Deferred for a fetch's result; cancelling it (a player gone) leaves the fetch
+        running for the others and for the cache."""
+
+        def leave(d: Deferred[bytes]) -> None:
+            waiters.remove(d)
+
+        waiter: Deferred[bytes] = Deferred(leave)
+        waiters.append(waiter)
         return waiter
 
-    def _start(self, key: tuple[str, int], *, prefetch: bool) -> _Fetch:
+    def _launch(self, key: _Key, fetch: _Fetch) -> None:
         profile, index = key
-        self.origin_fetches += 1
-        if prefetch:
-            metrics.PREFETCHES.inc()
-        started = time.monotonic()
-        origin = self._transcoder.segment(self._transcode_id, profile, segment_name(index))
-        fetch = _Fetch(prefetch, origin)
         self._fetches[key] = fetch
+        self._origin_fetches += 1
+        if fetch.prefetch:
+            self._prefetches += 1
+            metrics.PREFETCHES.inc()
+        started = self._clock.seconds()
+        origin: Deferred[bytes] = maybeDeferred(
+            self._transcoder.segment, self._transcode_id, profile, segment_name(index))
+        fetch.origin = origin
 
         def done(result: bytes | Failure) -> None:
-            self._fetches.pop(key, None)
+            del self._fetches[key]
+            waiters = [*fetch.requests, *fetch.watchers]
             if isinstance(result, Failure):
-                if not result.check(CancelledError) and not fetch.waiters:
-                    _log.warn("prefetch of segment {index} ({profile}) failed: {error}",
-                              index=index, profile=profile, error=result.getErrorMessage())
-                for waiter in fetch.waiters:
+                if fetch.prefetch and not result.check(CancelledError):
+                    self._failed_prefetches += 1
+                    metrics.PREFETCH_FAILURES.inc()
+                    _log.warn("prefetch of segment {index} ({profile}) of transcode {id} "
+                              "failed: {error}", index=index, profile=profile,
+                              id=self._transcode_id, error=result.getErrorMessage())
+                for waiter in waiters:
                     waiter.errback(result)
                 return
-            metrics.ORIGIN_LATENCY.observe(time.monotonic() - started)
+            metrics.ORIGIN_LATENCY.observe(self._clock.seconds() - started)
             self._cache.put(SegmentKey(self._media, profile, index), result)
-            if fetch.prefetch and not self._closed:
+            # Buffered only if no request takes it now and the player has not moved past it.
+            if not fetch.requests and not self._closed and index >= self._position:
                 self._ready[key] = result
                 metrics.BUFFER_BYTES.inc(len(result))
-            for waiter in fetch.waiters:
+            for waiter in waiters:
                 waiter.callback(result)
 
         origin.addBoth(done)
-        return fetch
 
-    def _forget_behind(self, profile: str, index: int) -> None:
-        for key in [k for k in self._ready if k[0] == profile and k[1] < index]:
-            self._take(key)
+    def _forget_behind(self, index: int) -> None:
+        self._position = index
+        for key in [k for k in self._ready if k[1] < index]:
+            metrics.BUFFER_BYTES.dec(len(self._ready.pop(key)))
 
     def _prefetch_after(self, profile: str, index: int) -> None:
         if self._closed:
             return
-        pending = sum(1 for p, i in (*self._ready, *self._fetches) if p == profile and i > index)
-        for ahead in range(1, self.prefetch + 1):
-            target = index + ahead
-            if target >= self.segment_count or ahead > self.ahead or pending >= self.ahead:
+        held = {k for k in (*self._ready, *self._fetches) if k[0] == profile and k[1] > index}
+        last = min(index + self.prefetch, index + self.ahead, self.segment_count - 1)
+        for target in range(index + 1, last + 1):
+            if len(held) >= self.ahead:
                 break
             key = (profile, target)
-            if key in self._ready or key in self._fetches:
+            if key in held or SegmentKey(self._media, profile, target) in self._cache:
                 continue
-            if SegmentKey(self._media, profile, target) in self._cache:
-                continue
-            self._start(key, prefetch=True)
-            pending += 1
+            self._launch(key, _Fetch(prefetch=True))
+            held.add(key)
+
+
+def _first_failure(results: list[tuple[bool, Any]]) -> Failure | None:
+    for ok, value in results:
+        if not ok:
+            assert isinstance(value, Failure)
+            return value
+    return None

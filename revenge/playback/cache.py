@@ -1,20 +1,26 @@
 """The transcode cache: segments in memory, shared by every session, under memory pressure.
 
 Keys name content, not transcodes (media identity, profile, index), so a second viewer of a
-title reuses the first viewer's segments. Policy (from the seed): above ``high_water`` of the
-cap, evict least-recently-used segments older than ``min_retention``; above ``critical``,
-evict least-recently-used regardless of age, until back under ``high_water``.
+title reuses the first viewer's segments. Policy (from the seed), applied after each insert:
+above ``high_water`` of the cap, evict least-recently-used segments older than
+``min_retention`` until under ``high_water``; above ``critical``, evict least-recently-used
+segments regardless of age until under ``high_water``. A segment larger than the whole cap is
+not kept. Age counts from the insert: a seek back within ``min_retention`` finds the segment
+even if nobody asked for it since.
 """
 
 from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from typing import Literal
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
 
 from revenge.playback import metrics
+
+EvictionReason = Literal["pressure", "emergency", "memory"]
 
 
 @attrs.frozen
@@ -26,9 +32,27 @@ class SegmentKey:
     index: int
 
 
-def default_cache_bytes() -> int:
-    """25% of physical memory."""
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+@attrs.frozen
+class CacheStats:
+    """A snapshot of the cache's accounting."""
+
+    bytes: int
+    entries: int
+    max_bytes: int
+    hits: int
+    misses: int
+    evictions: dict[str, int]
+
+    @property
+    def hit_ratio(self) -> float | None:
+        """Hits over lookups (None before the first lookup)."""
+        lookups = self.hits + self.misses
+        return self.hits / lookups if lookups else None
+
+
+def default_max_bytes(fraction: float = 0.25) -> int:
+    """``fraction`` of physical memory (the seed's default cap is 25%)."""
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * fraction)
 
 
 @attrs.define
@@ -38,7 +62,11 @@ class _Entry:
 
 
 class TranscodeCache:
-    """LRU over segment bytes with the seed's two thresholds and a retention floor."""
+    """LRU over segment bytes with the seed's two thresholds and a retention floor.
+
+    One per process, shared by every ``SegmentBuffer``. ``max_bytes=None`` means
+    ``default_max_bytes()``.
+    """
 
     def __init__(
         self,
@@ -49,78 +77,93 @@ class TranscodeCache:
         critical: float = 0.95,
         min_retention: float = 30.0,
     ) -> None:
-        self._clock = clock
-        self.max_bytes = max_bytes or default_cache_bytes()
+        if not 0 < high_water <= critical <= 1:
+            raise ValueError("need 0 < high_water <= critical <= 1")
+        self.clock = clock
+        self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
         self.high_water = high_water
         self.critical = critical
         self.min_retention = min_retention
+        # Least recently used first: eviction walks from the front.
         self._entries: OrderedDict[SegmentKey, _Entry] = OrderedDict()
-        self.bytes = 0
-        self.hits = 0
-        self.misses = 0
-        self.evictions: dict[str, int] = {"pressure": 0, "emergency": 0}
+        self._bytes = 0
+        self._hits = 0
+        self._misses = 0
+        self._evictions: dict[str, int] = {"pressure": 0, "emergency": 0, "memory": 0}
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __contains__(self, key: SegmentKey) -> bool:
+    def __contains__(self, key: object) -> bool:
+        """Whether the segment is kept; neither counts as a lookup nor marks it used."""
         return key in self._entries
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of segments kept."""
+        return self._bytes
+
+    def stats(self) -> CacheStats:
+        """Bytes, entries, hits, misses and evictions by reason, as of now."""
+        return CacheStats(self._bytes, len(self._entries), self.max_bytes, self._hits,
+                          self._misses, dict(self._evictions))
 
     def get(self, key: SegmentKey) -> bytes | None:
         """The segment, marked most recently used; None on a miss."""
         entry = self._entries.get(key)
         if entry is None:
-            self.misses += 1
+            self._misses += 1
             metrics.CACHE_MISSES.inc()
             return None
         self._entries.move_to_end(key)
-        self.hits += 1
+        self._hits += 1
         metrics.CACHE_HITS.inc()
         return entry.data
 
     def put(self, key: SegmentKey, data: bytes) -> bool:
-        """Keep a segment (False if it alone is larger than the cap), then apply the policy."""
+        """Keep a segment as most recently used, then apply the policy.
+
+        Returns whether it was kept: not when it alone is larger than the cap, nor when the
+        policy had to evict it at once (larger than the room under the high mark).
+        """
         if len(data) > self.max_bytes:
             return False
         old = self._entries.pop(key, None)
         if old is not None:
-            self.bytes -= len(old.data)
-        self._entries[key] = _Entry(data, self._clock.seconds())
-        self.bytes += len(data)
-        self._enforce()
-        return True
-
-    @property
-    def hit_ratio(self) -> float | None:
-        """Hits over lookups so far."""
-        lookups = self.hits + self.misses
-        return self.hits / lookups if lookups else None
-
-    def shrink_to(self, fraction: float) -> None:
-        """Memory pressure from outside: evict LRU segments until under ``fraction`` of cap."""
-        self._evict_until(fraction * self.max_bytes, respect_retention=False,
-                          reason="emergency")
-
-    def _enforce(self) -> None:
+            self._bytes -= len(old.data)
+        self._entries[key] = _Entry(data, self.clock.seconds())
+        self._bytes += len(data)
         high = self.high_water * self.max_bytes
-        if self.bytes > self.critical * self.max_bytes:
+        if self._bytes > self.critical * self.max_bytes:
             self._evict_until(high, respect_retention=False, reason="emergency")
-        elif self.bytes > high:
+        elif self._bytes > high:
             self._evict_until(high, respect_retention=True, reason="pressure")
-        metrics.CACHE_BYTES.set(self.bytes)
-        metrics.CACHE_ENTRIES.set(len(self._entries))
+        self._publish()
+        return key in self._entries
 
-    def _evict_until(self, target: float, *, respect_retention: bool, reason: str) -> None:
-        now = self._clock.seconds()
-        for key in list(self._entries):
-            if self.bytes <= target:
+    def memory_pressure(self, fraction: float = 0.5) -> int:
+        """The process is short of memory: evict LRU segments, young or not, until at most
+        ``fraction`` of the cap is used. Returns the bytes freed."""
+        before = self._bytes
+        self._evict_until(fraction * self.max_bytes, respect_retention=False, reason="memory")
+        self._publish()
+        return before - self._bytes
+
+    def _evict_until(self, target: float, *, respect_retention: bool,
+                     reason: EvictionReason) -> None:
+        if self._bytes <= target:
+            return
+        now = self.clock.seconds()
+        for key, entry in list(self._entries.items()):
+            if self._bytes <= target:
                 break
-            entry = self._entries[key]
             if respect_retention and now - entry.stored_at < self.min_retention:
                 continue
             del self._entries[key]
-            self.bytes -= len(entry.data)
-            self.evictions[reason] += 1
+            self._bytes -= len(entry.data)
+            self._evictions[reason] += 1
             metrics.CACHE_EVICTIONS.labels(reason).inc()
-        metrics.CACHE_BYTES.set(self.bytes)
+
+    def _publish(self) -> None:
+        metrics.CACHE_BYTES.set(self._bytes)
         metrics.CACHE_ENTRIES.set(len(self._entries))

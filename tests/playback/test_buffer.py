@@ -1,141 +1,367 @@
-"""The segment buffer: sources, prefetch bounds, one fetch per segment, failures."""
+"""The segment buffer: sources, prefetch bounds, one fetch per segment, failures, ready()."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from twisted.internet.defer import Deferred
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prometheus_client import REGISTRY
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.task import Clock
+from twisted.logger import capturedLogs
+from twisted.python.failure import Failure
 from zope.interface.verify import verifyObject
 
 from revenge.blackbeard.interface import ITranscoder, TranscoderError
 from revenge.playback.buffer import Delivery, SegmentBuffer, segment_name
 from revenge.playback.cache import SegmentKey, TranscodeCache
-from tests.playback.fakes import FakeTranscoder
+from tests.playback.fakes import FakeTranscoder, body
 
 
-def _buffer(fake: FakeTranscoder, count: int = 20, **kw: int) -> SegmentBuffer:
-    cache = TranscodeCache(clock=Clock(), max_bytes=10**9)
-    return SegmentBuffer(transcoder=fake, transcode_id="t", cache=cache, media="m",
-                         segment_count=count, **kw)
+def _cache() -> TranscodeCache:
+    return TranscodeCache(clock=Clock(), max_bytes=10**9)
 
 
-def _result(d: Deferred[Delivery]) -> Delivery:
-    results: list[Delivery] = []
-    d.addCallback(results.append)
+def _buffer(fake: FakeTranscoder, *, count: int = 20, cache: TranscodeCache | None = None,
+            transcode_id: str = "t", **options: int) -> SegmentBuffer:
+    return SegmentBuffer(transcoder=fake, transcode_id=transcode_id,
+                         cache=_cache() if cache is None else cache, media="m",
+                         segment_count=count, **options)
+
+
+def _result(d: Deferred[Any]) -> Any:
+    results: list[Any] = []
+    d.addBoth(results.append)
     assert results, "not fired"
+    if isinstance(results[0], Failure):
+        results[0].raiseException()
     return results[0]
 
 
-def _get(buffer: SegmentBuffer, index: int) -> Deferred[Delivery]:
-    return Deferred.fromCoroutine(buffer.get(index, "p"))
+def _error(d: Deferred[Any]) -> BaseException:
+    failures: list[Failure] = []
+    d.addErrback(failures.append)
+    assert failures, "did not fail"
+    error = failures[0].value
+    assert error is not None
+    return error
+
+
+def _served(source: str) -> float:
+    return REGISTRY.get_sample_value("revenge_playback_segments_served_total",
+                                     {"source": source}) or 0.0
+
+
+def _indices(fake: FakeTranscoder) -> list[int]:
+    return sorted(int(name.split(".")[0]) for _, name in fake.pending())
 
 
 def test_the_fake_speaks_the_interface() -> None:
     assert verifyObject(ITranscoder, FakeTranscoder())
 
 
-def test_origin_then_prefetched_segments_come_from_the_buffer() -> None:
-    fake = FakeTranscoder()
-    buffer = _buffer(fake)
-    first = _get(buffer, 0)
-    assert fake.pending() == [("p", "0.ts")]
-    fake.answer("p", "0.ts")
-    assert _result(first) == Delivery(b"p/0.ts", "origin")
-    assert sorted(fake.pending()) == [("p", "1.ts"), ("p", "2.ts"), ("p", "3.ts")]
-    for i in (1, 2, 3):
-        fake.answer("p", segment_name(i))
-    assert _result(_get(buffer, 1)).source == "buffer"
-    assert ("p", "4.ts") in fake.pending()
-
-
-def test_a_request_joins_the_fetch_under_way() -> None:
-    fake = FakeTranscoder()
-    buffer = _buffer(fake)
-    a, b = _get(buffer, 5), _get(buffer, 5)
-    assert fake.fetches[("p", "5.ts")].__len__() == 1
-    fake.answer("p", "5.ts")
-    assert _result(a).data == _result(b).data == b"p/5.ts"
-    # A request for a segment being prefetched waits for that prefetch: "buffer".
-    c = _get(buffer, 6)
-    assert len(fake.fetches[("p", "6.ts")]) == 1
-    fake.answer("p", "6.ts")
-    assert _result(c).source == "buffer"
-    assert buffer.origin_fetches == len(fake.fetches)
-
-
-def test_prefetch_never_runs_more_than_ahead_or_past_the_end() -> None:
-    fake = FakeTranscoder()
-    buffer = _buffer(fake, count=20, ahead=4, prefetch=3)
-    for index in range(0, 6):
-        d = _get(buffer, index)
-        for key in list(fake.pending()):
-            if key == ("p", segment_name(index)):
-                fake.answer(*key)
-        _result(d)
-        furthest = max(int(name.split(".")[0]) for _, name in fake.fetches)
-        assert furthest <= index + 4
-    end = _buffer(FakeTranscoder(), count=3)
-    fake2 = end._transcoder  # type: ignore[attr-defined]
-    d = _get(end, 1)
-    fake2.answer("p", "1.ts")
-    _result(d)
-    assert [name for _, name in fake2.fetches] == ["1.ts", "2.ts"]
-
-
-def test_cache_serves_another_buffer_and_behind_is_forgotten() -> None:
-    fake = FakeTranscoder()
-    cache = TranscodeCache(clock=Clock(), max_bytes=10**9)
-    one = SegmentBuffer(transcoder=fake, transcode_id="t", cache=cache, media="m",
-                        segment_count=5, prefetch=0)
-    d = Deferred.fromCoroutine(one.get(2, "p"))
-    fake.answer("p", "2.ts")
-    _result(d)
-    assert SegmentKey("m", "p", 2) in cache
-    two = SegmentBuffer(transcoder=fake, transcode_id="t2", cache=cache, media="m",
-                        segment_count=5, prefetch=0)
-    assert _result(Deferred.fromCoroutine(two.get(2, "p"))).source == "cache"
-
-
-def test_ready_fetches_the_first_segments() -> None:
-    fake = FakeTranscoder()
-    buffer = _buffer(fake, min_ready=2)
-    ready = Deferred.fromCoroutine(buffer.ready(4, "p"))
-    assert sorted(fake.pending()) == [("p", "4.ts"), ("p", "5.ts")]
-    fake.answer("p", "4.ts")
-    assert not ready.called
-    fake.answer("p", "5.ts")
-    assert ready.called
-    assert _result(_get(buffer, 4)).source == "buffer"
-
-
-def test_a_failed_fetch_fails_the_request_and_can_be_retried() -> None:
-    fake = FakeTranscoder()
-    buffer = _buffer(fake, prefetch=0)
-    d = _get(buffer, 0)
-    errors: list[TranscoderError] = []
-    d.addErrback(lambda f: errors.append(f.value))
-    fake.fetches[("p", "0.ts")][0].errback(TranscoderError("boom", status=500))
-    assert errors and errors[0].status == 500
-    again = _get(buffer, 0)
-    fake.answer("p", "0.ts")
-    assert _result(again).source == "origin"
-
-
-def test_a_failed_prefetch_is_forgotten_and_close_cancels() -> None:
-    fake = FakeTranscoder()
-    buffer = _buffer(fake, prefetch=2)
-    d = _get(buffer, 0)
-    fake.answer("p", "0.ts")
-    _result(d)
-    fake.fetches[("p", "1.ts")][0].errback(TranscoderError("boom"))
-    retry = _get(buffer, 1)
-    assert len(fake.fetches[("p", "1.ts")]) == 2
-    fake.answer("p", "1.ts")
-    assert _result(retry).source == "origin"
-    buffer.close()
-    assert all(d.called for ds in fake.fetches.values() for d in ds)
-
-
 @pytest.mark.parametrize("index", [0, 7, 123])
 def test_segment_names(index: int) -> None:
     assert segment_name(index) == f"{index}.ts"
+
+
+def test_origin_then_prefetched_segments_come_from_the_buffer() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake)
+    before = _served("buffer")
+    first = buffer.get(0, "p")
+    assert _indices(fake) == [0, 1, 2, 3]  # the request and the next three
+    assert fake.calls[0] == ("t", "p", "0.ts")
+    fake.answer("p", "0.ts")
+    assert _result(first) == Delivery(body("p", "0.ts"), "origin")
+    for i in (1, 2, 3):
+        fake.answer("p", segment_name(i))
+    assert _result(buffer.get(1, "p")) == Delivery(body("p", "1.ts"), "buffer")
+    assert _indices(fake) == [4]  # 2 and 3 are buffered already
+    stats = buffer.stats()
+    assert stats.served == {"buffer": 1, "cache": 0, "origin": 1}
+    assert (stats.origin_fetches, stats.prefetches, stats.in_flight) == (5, 4, 1)
+    assert (stats.buffered_segments, stats.buffered_bytes) == (2, 2 * len(body("p", "2.ts")))
+    assert _served("buffer") == before + 1
+
+
+def test_concurrent_requests_share_one_origin_fetch() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, prefetch=0)
+    a, b = buffer.get(5, "p"), buffer.get(5, "p")
+    assert len(fake.fetches[("p", "5.ts")]) == 1
+    fake.answer("p", "5.ts")
+    assert _result(a) == _result(b) == Delivery(body("p", "5.ts"), "origin")
+    assert buffer.stats().origin_fetches == 1
+
+
+def test_a_request_for_a_segment_being_prefetched_waits_for_the_prefetch() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake)
+    first = buffer.get(0, "p")
+    second = buffer.get(1, "p")  # 1 is being prefetched: join it, say "buffer"
+    assert len(fake.fetches[("p", "1.ts")]) == 1
+    assert not second.called
+    fake.answer("p", "1.ts")
+    assert _result(second) == Delivery(body("p", "1.ts"), "buffer")
+    assert buffer.stats().buffered_segments == 0  # handed over, not kept as well
+    fake.answer("p", "0.ts")
+    assert _result(first).source == "origin"
+    assert all(len(ds) == 1 for ds in fake.fetches.values())
+
+
+def test_a_transcoder_that_answers_at_once_still_delivers() -> None:
+    fake = FakeTranscoder(immediate=True)
+    buffer = _buffer(fake, count=5)
+    assert _result(buffer.get(0, "p")) == Delivery(body("p", "0.ts"), "origin")
+    assert _result(buffer.get(1, "p")).source == "buffer"
+    assert _result(buffer.ready(3, "p")) is None
+
+
+def test_prefetch_stops_at_the_end() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, count=3)
+    buffer.get(1, "p")
+    assert _indices(fake) == [1, 2]
+    buffer.get(2, "p")
+    assert _indices(fake) == [1, 2]
+
+
+def test_prefetch_never_holds_more_than_ahead_past_the_request() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, count=100, ahead=6, prefetch=3)
+    buffer.get(10, "p")
+    buffer.get(11, "p")  # joins 11; prefetches 14
+    assert _indices(fake) == [10, 11, 12, 13, 14]
+    buffer.get(0, "p")  # a seek back: 10..14 still count, so only 1 of 1..3 is fetched
+    assert _indices(fake) == [0, 1, 10, 11, 12, 13, 14]
+    # A prefetch window larger than ahead is cut to ahead.
+    fake2 = FakeTranscoder()
+    _buffer(fake2, count=100, ahead=2, prefetch=5).get(0, "p")
+    assert _indices(fake2) == [0, 1, 2]
+
+
+def test_buffered_segments_behind_the_player_are_dropped_but_stay_cached() -> None:
+    fake = FakeTranscoder()
+    cache = _cache()
+    buffer = _buffer(fake, cache=cache)
+    first = buffer.get(0, "p")
+    for i in range(4):
+        fake.answer("p", segment_name(i))
+    _result(first)
+    assert buffer.stats().buffered_segments == 3  # 1, 2, 3
+    assert _result(buffer.get(3, "p")).source == "buffer"
+    assert buffer.stats().buffered_segments == 0  # 1 and 2 are behind: dropped
+    calls = len(fake.calls)
+    assert _result(buffer.get(1, "p")) == Delivery(body("p", "1.ts"), "cache")
+    assert SegmentKey("m", "p", 2) in cache
+    assert ("t", "p", "1.ts") not in fake.calls[calls:]
+
+
+def test_a_prefetch_landing_behind_the_player_is_not_buffered() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, prefetch=2)
+    buffer.get(0, "p")  # prefetches 1, 2
+    buffer.get(5, "p")
+    fake.answer("p", "1.ts")
+    assert buffer.stats().buffered_segments == 0
+
+
+def test_another_buffer_on_the_same_media_is_served_from_the_cache() -> None:
+    fake = FakeTranscoder()
+    cache = _cache()
+    one = _buffer(fake, cache=cache, prefetch=0)
+    d = one.get(2, "p")
+    fake.answer("p", "2.ts")
+    _result(d)
+    two = _buffer(fake, cache=cache, transcode_id="t2", prefetch=0)
+    assert _result(two.get(2, "p")) == Delivery(body("p", "2.ts"), "cache")
+    assert [c for c in fake.calls if c[0] == "t2"] == []
+    assert cache.stats().hits == 1
+
+
+def test_prefetch_skips_segments_already_cached() -> None:
+    fake = FakeTranscoder()
+    cache = _cache()
+    cache.put(SegmentKey("m", "p", 2), b"cached")
+    buffer = _buffer(fake, cache=cache)
+    buffer.get(0, "p")
+    assert _indices(fake) == [0, 1, 3]
+
+
+def test_profiles_are_separate_segments() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, prefetch=0)
+    hi, lo = buffer.get(0, "hi"), buffer.get(0, "lo")
+    fake.answer("hi", "0.ts")
+    fake.answer("lo", "0.ts")
+    assert _result(hi).data == body("hi", "0.ts") and _result(lo).data == body("lo", "0.ts")
+
+
+def test_a_failed_fetch_fails_the_request_and_a_later_request_retries() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, prefetch=0)
+    a, b = buffer.get(0, "p"), buffer.get(0, "p")
+    fake.fail("p", "0.ts", status=503)
+    for d in (a, b):
+        error = _error(d)
+        assert isinstance(error, TranscoderError) and error.status == 503
+    again = buffer.get(0, "p")
+    fake.answer("p", "0.ts")
+    assert _result(again).source == "origin"
+    assert len(fake.fetches[("p", "0.ts")]) == 2
+
+
+def test_a_failed_prefetch_is_logged_and_forgotten() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, prefetch=2)
+    buffer.get(0, "p")
+    with capturedLogs() as events:
+        fake.fail("p", "1.ts")
+    assert any("prefetch of segment" in e.get("log_format", "") and e.get("index") == 1
+               for e in events)
+    assert buffer.stats().failed_prefetches == 1
+    retry = buffer.get(1, "p")
+    assert len(fake.fetches[("p", "1.ts")]) == 2
+    fake.answer("p", "1.ts")
+    assert _result(retry).source == "origin"
+
+
+def test_a_request_waiting_on_a_failing_prefetch_gets_the_error() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake)
+    buffer.get(0, "p")
+    joined = buffer.get(1, "p")
+    fake.fail("p", "1.ts", status=502)
+    error = _error(joined)
+    assert isinstance(error, TranscoderError) and error.status == 502
+
+
+def test_a_player_gone_leaves_the_fetch_to_the_others_and_the_buffer() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, prefetch=0)
+    a, b = buffer.get(0, "p"), buffer.get(0, "p")
+    a.cancel()
+    assert isinstance(_error(a), CancelledError)
+    fake.answer("p", "0.ts")
+    assert _result(b).source == "origin"
+    # The only requester gone: the fetch still lands, in the buffer, for the retry.
+    c = buffer.get(1, "p")
+    c.cancel()
+    _error(c)
+    fake.answer("p", "1.ts")
+    assert _result(buffer.get(1, "p")) == Delivery(body("p", "1.ts"), "buffer")
+
+
+def test_ready_fetches_the_first_segments_as_prefetches() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, min_ready=2)
+    ready = buffer.ready(4, "p")
+    assert _indices(fake) == [4, 5]
+    fake.answer("p", "4.ts")
+    assert not ready.called
+    fake.answer("p", "5.ts")
+    assert _result(ready) is None
+    assert _result(buffer.get(4, "p")).source == "buffer"
+    assert _result(buffer.get(5, "p")).source == "buffer"
+    # Near the end only what exists is waited for; cached segments count as ready.
+    fake2 = FakeTranscoder()
+    cache = _cache()
+    cache.put(SegmentKey("m", "p", 8), b"cached")
+    end = _buffer(fake2, count=10, cache=cache, min_ready=3)
+    assert not end.ready(8, "p").called
+    assert _indices(fake2) == [9]
+
+
+def test_ready_joins_fetches_under_way_and_reports_failures() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake, min_ready=2, prefetch=0)
+    request = buffer.get(0, "p")
+    ready = buffer.ready(0, "p")
+    assert _indices(fake) == [0, 1]
+    fake.answer("p", "0.ts")
+    fake.fail("p", "1.ts", status=500)
+    assert _result(request).source == "origin"
+    error = _error(ready)
+    assert isinstance(error, TranscoderError) and error.status == 500
+
+
+def test_close_cancels_prefetches_and_frees_the_buffer() -> None:
+    fake = FakeTranscoder()
+    buffer = _buffer(fake)
+    first = buffer.get(0, "p")
+    fake.answer("p", "1.ts")  # buffered
+    assert buffer.stats().buffered_segments == 1
+    waiting = buffer.get(5, "p")  # a request's own fetch: finished for it, not cancelled
+    buffer.close()
+    stats = buffer.stats()
+    assert (stats.buffered_segments, stats.buffered_bytes) == (0, 0)
+    cancelled = [key for key, ds in fake.fetches.items() for d in ds
+                 if d.called and key != ("p", "1.ts")]
+    assert sorted(cancelled) == [("p", f"{i}.ts") for i in (2, 3, 6, 7, 8)]
+    assert not first.called and not waiting.called
+    fake.answer("p", "0.ts")
+    fake.answer("p", "5.ts")
+    assert _result(first).source == "origin" and _result(waiting).source == "origin"
+    calls = len(fake.calls)
+    buffer.get(10, "p")  # after close: no more prefetching
+    assert len(fake.calls) == calls + 1
+    assert buffer.stats().buffered_segments == 0
+
+
+SCRIPT = st.lists(
+    st.one_of(
+        st.tuples(st.just("get"), st.integers(0, 29)),
+        st.tuples(st.just("answer"), st.integers(0, 1000)),
+        st.tuples(st.just("fail"), st.integers(0, 1000)),
+        st.tuples(st.just("cancel"), st.integers(0, 1000)),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SCRIPT, st.integers(1, 8), st.integers(0, 5))
+def test_bounds_and_single_fetches_hold_for_any_request_order(
+    script: list[tuple[str, int]], ahead: int, prefetch: int
+) -> None:
+    fake = FakeTranscoder()
+    count = 25
+    buffer = _buffer(fake, count=count, ahead=ahead, prefetch=prefetch)
+    requests: list[tuple[int, Deferred[Delivery]]] = []
+    for op, n in script:
+        pending = fake.pending()
+        if op == "get":
+            calls = len(fake.calls)
+            requests.append((n, buffer.get(n, "p")))
+            launched = [int(name.split(".")[0]) for _, _, name in fake.calls[calls:]]
+            prefetched = [i for i in launched if i != n]
+            # Prefetches go at most min(prefetch, ahead) past the request, never past the end.
+            assert all(n < i <= n + min(prefetch, ahead) and i < count for i in prefetched)
+            if prefetched:
+                held = {i for i in _indices(fake) if i > n}
+                held |= {i for (_, i) in buffer._ready if i > n}
+                assert len(held) <= ahead
+        elif pending and op in ("answer", "fail"):
+            profile, name = pending[n % len(pending)]
+            if op == "answer":
+                fake.answer(profile, name)
+            else:
+                fake.fail(profile, name)
+        elif op == "cancel" and requests:
+            requests[n % len(requests)][1].cancel()
+        # Never two origin fetches in flight for one segment.
+        assert len(fake.pending()) == len(set(fake.pending()))
+    while fake.pending():
+        fake.answer(*fake.pending()[0])
+    for index, d in requests:
+        outcome: list[Any] = []
+        d.addBoth(outcome.append)
+        assert outcome, "a request never finished"
+        got = outcome[0]
+        if isinstance(got, Failure):
+            assert got.check(TranscoderError, CancelledError)
+        else:
+            assert got.data == body("p", segment_name(index))
