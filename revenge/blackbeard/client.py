@@ -288,10 +288,12 @@ class BlackbeardClient:
             self.breaker.abandoned(probe)
             raise
         status = response.code
-        if status >= 500 and status != 503:
+        if status in (502, 504):
             self.breaker.failed(probe)
         else:
-            # 503 is Blackbeard saying "not yet" or "full": alive and well, just busy.
+            # An answer means Blackbeard is up. A 500 is one operation failing (one
+            # profile's encoder, say) and 503 is "not yet" or "full": neither should cut
+            # every session off from every other profile. Retries still apply to them.
             self.breaker.succeeded(probe)
         if status in expect:
             return content

@@ -6,7 +6,7 @@ from twisted.internet.task import Clock
 from twisted.web.server import NOT_DONE_YET, Request
 
 from revenge.blackbeard.breaker import BreakerPolicy, CircuitBreaker
-from revenge.blackbeard.interface import TranscoderUnavailable
+from revenge.blackbeard.interface import TranscoderError, TranscoderUnavailable
 from revenge.blackbeard.retry import RetryPolicy
 from tests.blackbeard.outcomes import failure_of, result_of, sample
 from tests.blackbeard.scripted import Script, answer, in_memory
@@ -18,7 +18,7 @@ POLICY = BreakerPolicy(threshold=3, cooldown=30)
 def test_opens_after_the_threshold_of_consecutive_failures_and_fails_fast() -> None:
     opened = sample("revenge_blackbeard_client_breaker_transitions_total",
                     from_state="closed", to_state="open")
-    script = Script([answer(500)])
+    script = Script([answer(502)])
     wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
     for _ in range(2):
         failure_of(wired.client.status("t1"))
@@ -35,7 +35,7 @@ def test_opens_after_the_threshold_of_consecutive_failures_and_fails_fast() -> N
 
 
 def test_a_success_resets_the_count() -> None:
-    script = Script([answer(500), answer(500), answer(200, b"{}"), answer(500), answer(500)])
+    script = Script([answer(502), answer(502), answer(200, b"{}"), answer(502), answer(502)])
     wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
     for _ in range(5):
         wired.client.master_playlist("t1").addErrback(lambda _: None)
@@ -44,7 +44,7 @@ def test_a_success_resets_the_count() -> None:
 
 
 def test_retries_count_as_attempts_and_stop_once_it_opens() -> None:
-    script = Script([answer(500)])
+    script = Script([answer(502)])
     wired = in_memory(script, breaker=POLICY)  # 3 retries, so 4 attempts wanted
     d = wired.client.status("t1")
     wired.clock.pump([0.01] * 200)
@@ -54,7 +54,7 @@ def test_retries_count_as_attempts_and_stop_once_it_opens() -> None:
 
 
 def test_half_opens_after_the_cooldown_probes_itself_and_closes_on_success() -> None:
-    script = Script([answer(500), answer(500), answer(500), answer(200, b"{}")])
+    script = Script([answer(502), answer(502), answer(502), answer(200, b"{}")])
     wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
     for _ in range(3):
         failure_of(wired.client.status("t1"))
@@ -77,7 +77,7 @@ def test_half_open_lets_exactly_one_probe_through() -> None:
         held.append(request)
         return NOT_DONE_YET
 
-    script = Script([answer(500), answer(500), answer(500), hold, answer(200, b"SEG")])
+    script = Script([answer(502), answer(502), answer(502), hold, answer(200, b"SEG")])
     wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
     for _ in range(3):
         failure_of(wired.client.status("t1"))
@@ -95,7 +95,7 @@ def test_half_open_lets_exactly_one_probe_through() -> None:
 
 
 def test_a_failed_probe_opens_it_again_for_another_cooldown() -> None:
-    script = Script([answer(500)])
+    script = Script([answer(502)])
     wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
     for _ in range(3):
         failure_of(wired.client.status("t1"))
@@ -121,10 +121,20 @@ def test_a_cancelled_probe_frees_the_slot() -> None:
 
 
 def test_close_cancels_the_scheduled_probe() -> None:
-    script = Script([answer(500)])
+    script = Script([answer(502)])
     wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
     for _ in range(3):
         failure_of(wired.client.status("t1"))
     assert wired.clock.getDelayedCalls()
     result_of(wired.client.close())
     assert not wired.clock.getDelayedCalls()
+
+
+def test_a_500_is_an_answer_and_never_opens_the_breaker() -> None:
+    """One profile's failing encoder must not cut every session off from Blackbeard."""
+    script = Script([answer(500)])
+    wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
+    for _ in range(POLICY.threshold * 2):
+        e = failure_of(wired.client.segment("t1", "source", "0.ts"))
+        assert isinstance(e, TranscoderError) and e.status == 500
+    assert wired.client.breaker.state == "closed" and wired.client.healthy

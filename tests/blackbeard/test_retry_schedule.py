@@ -201,7 +201,7 @@ def test_every_retry_and_breaker_change_is_a_structured_log_event() -> None:
     events: list[dict[str, object]] = []
     globalLogPublisher.addObserver(events.append)
     try:
-        wired = in_memory(Script([answer(500)]), retry=RetryPolicy(retries=2),
+        wired = in_memory(Script([answer(502)]), retry=RetryPolicy(retries=2),
                           breaker=BreakerPolicy(threshold=3))
         d = wired.client.status("t1")
         run_for(wired.clock, 2)
