@@ -102,6 +102,9 @@ class SegmentBuffer:
         self._origin_fetches = 0
         self._prefetches = 0
         self._failed_prefetches = 0
+        # When a prefetch failed: not prefetched again for a while (a request still fetches),
+        # so a profile that keeps failing is not asked ``prefetch`` extra times per segment.
+        self._failed_at: dict[_Key, float] = {}
 
     # -- the caller's side -----------------------------------------------------------------
 
@@ -206,6 +209,7 @@ class SegmentBuffer:
             waiters = [*fetch.requests, *fetch.watchers]
             if isinstance(result, Failure):
                 if fetch.prefetch and not result.check(CancelledError):
+                    self._failed_at[key] = self._clock.seconds()
                     self._failed_prefetches += 1
                     metrics.PREFETCH_FAILURES.inc()
                     _log.warn("prefetch of segment {index} ({profile}) of transcode {id} "
@@ -241,8 +245,14 @@ class SegmentBuffer:
             key = (profile, target)
             if key in held or SegmentKey(self._media, profile, target) in self._cache:
                 continue
+            if self._clock.seconds() - self._failed_at.get(key, -PREFETCH_BACKOFF) < \
+                    PREFETCH_BACKOFF:
+                continue
             self._launch(key, _Fetch(prefetch=True))
             held.add(key)
+
+
+PREFETCH_BACKOFF = 30.0  # seconds a failed prefetch is not tried again as a prefetch
 
 
 def _first_failure(results: list[tuple[bool, Any]]) -> Failure | None:

@@ -39,14 +39,19 @@ _MEASURE_FOR = 60.0
 OnSent = Callable[[int, float], None]
 
 
-def unsent_bytes(request: Request) -> int | None:
-    """Bytes still queued in the kernel for this request's socket (None if unknown)."""
+def unsent_bytes(transport: object) -> int | None:
+    """Bytes not yet taken by the client: still in the transport's buffer, or queued in the
+    kernel for its socket (None if unknown or closed)."""
     try:
-        handle = request.channel.transport.getHandle()  # type: ignore[union-attr]
+        handle = transport.getHandle()  # type: ignore[attr-defined]
         raw = fcntl.ioctl(handle.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
     except (AttributeError, OSError, ValueError):
         return None
-    return int(struct.unpack("i", raw)[0])
+    # Twisted's own buffer (FileDescriptor internals, stable for many years) comes first:
+    # right after the last write the kernel queue may still be empty.
+    buffered = (len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+                + getattr(transport, "_tempDataLen", 0))
+    return buffered + int(struct.unpack("i", raw)[0])
 
 
 @implementer(IPushProducer)
@@ -71,6 +76,8 @@ class SegmentProducer:
         self._on_sent = on_sent
         self._clock = clock
         self._started = time.monotonic()
+        # Kept for timing: the request lets go of its channel once finished.
+        self._transport = getattr(getattr(request, "channel", None), "transport", None)
 
     @property
     def written(self) -> int:
@@ -106,7 +113,7 @@ class SegmentProducer:
                 self._wait_for_kernel()
 
     def _wait_for_kernel(self) -> None:
-        left = unsent_bytes(self._request)
+        left = unsent_bytes(self._transport)
         elapsed = time.monotonic() - self._started
         if left is None or left == 0 or elapsed > _MEASURE_FOR:
             if self._on_sent is not None:
