@@ -8,6 +8,7 @@ from typing import Any
 
 from klein import Klein
 from twisted.internet.threads import deferToThread
+from twisted.logger import Logger
 from twisted.web.iweb import IRequest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
@@ -16,6 +17,7 @@ from revenge.transcoder.manager import Busy, TranscoderService
 from revenge.transcoder.playlists import master_playlist, media_playlist
 from revenge.transcoder.transcode import NotYet, Transcode
 
+_log = Logger()
 PLAYLIST = b"application/vnd.apple.mpegurl"
 _SEGMENT = re.compile(r"^(\d{1,6})\.ts$")
 MAX_BODY = 256 * 1024
@@ -59,6 +61,11 @@ def build_app(service: TranscoderService) -> Klein:
     def not_allowed(request: IRequest, failure: Any) -> bytes:
         return _json(request, {"error": {"code": "method_not_allowed",
                                          "message": "method not allowed"}}, 405)
+
+    @app.handle_errors
+    def internal(request: IRequest, failure: Any) -> bytes:
+        _log.failure("transcoder request failed", failure)
+        return _json(request, {"error": {"code": "internal", "message": "internal error"}}, 500)
 
     @app.route("/api/v1/health")
     def health(request: IRequest) -> bytes:

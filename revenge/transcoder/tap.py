@@ -15,7 +15,7 @@ class Options(usage.Options):
         ["listen", "l", "tcp:8081:interface=127.0.0.1", "Endpoint to listen on."],
         ["work-dir", "w", "blackbeard-work", "Directory for segments (emptied at start)."],
         ["ffmpeg", None, None, "The ffmpeg binary (default: the one imageio-ffmpeg ships)."],
-        ["max-encoders", None, "4", "ffmpeg processes allowed at once.", int],
+        ["max-encoders", None, 4, "ffmpeg processes allowed at once.", int],
     ]
 
 
