@@ -15,6 +15,7 @@ from revenge.api.internal import build_internal
 from revenge.api.listener import TCPListenerService, listener
 from revenge.api.site import RevengeSite
 from revenge.blackbeard.client import BlackbeardClient
+from revenge.blackbeard.service import BlackbeardHealthService
 from revenge.config import Config
 from revenge.ffmpeg import ffmpeg_binary
 from revenge.library.probe import PyAVProbe
@@ -99,6 +100,9 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
         embedded.setName("blackbeard-web")
         _bound_url(embedded, "", lambda url: setattr(client, "base_url", url))
         children += [transcoder, embedded]
+
+    # After the embedded transcoder: its health checks start once it listens.
+    children.append(BlackbeardHealthService(client, clock=reactor))
 
     settings = config.playback
     cache = TranscodeCache(clock=reactor, max_bytes=config.cache.max_bytes or None,

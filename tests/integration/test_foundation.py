@@ -150,7 +150,7 @@ def test_errors_are_json_with_the_right_status(server: Server) -> None:
 def test_health_and_metrics(server: Server) -> None:
     assert server.get("/healthz").json() == {"status": "ok"}
     ready = server.get("/readyz")
-    assert ready.status == 200 and ready.json()["checks"]["store"] is True
+    assert ready.status == 200 and ready.json()["checks"] == {"store": True, "blackbeard": True}
     server.get("/api/v1/media")
     text = server.get("/metrics").body.decode()
     families = {f.name: f for f in text_string_to_metric_families(text)}
