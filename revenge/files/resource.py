@@ -12,190 +12,259 @@ import mimetypes
 import os
 import secrets
 import stat
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import attrs
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from revenge.files.body import BodyWriter, Piece
-from revenge.files.conditional import etag_for, evaluate, http_date, if_range_holds
+from revenge.files.conditional import (
+    PRECONDITION_HEADERS,
+    etag_for,
+    evaluate,
+    http_date,
+    if_range_holds,
+    last_modified_is_strong,
+)
 from revenge.files.metrics import RouteMetrics
-from revenge.files.ranges import FULL, ByteRange, parse_range
+from revenge.files.producers import BodyWriter, Piece
+from revenge.files.ranges import DEFAULT_MAX_RANGES, FULL, ByteRange, parse_range
 
 _log = Logger()
 _EXTRA_TYPES = {".mkv": "video/x-matroska", ".ts": "video/mp2t", ".m4v": "video/x-m4v",
                 ".webm": "video/webm", ".flac": "audio/flac", ".opus": "audio/ogg",
                 ".m4a": "audio/mp4", ".mka": "audio/x-matroska"}
-_HEADERS = (b"if-match", b"if-none-match", b"if-modified-since", b"if-unmodified-since")
+_SAFE = (b"GET", b"HEAD")
 
 
-def content_type_for(path: str) -> str:
+def content_type_for(path: str | os.PathLike[str]) -> str:
     """The media type a file's name suggests."""
     suffix = os.path.splitext(path)[1].lower()
-    return _EXTRA_TYPES.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return (_EXTRA_TYPES.get(suffix) or mimetypes.guess_type(os.fspath(path))[0]
+            or "application/octet-stream")
+
+
+def _as_path(value: str | os.PathLike[str]) -> Path:
+    return value if isinstance(value, Path) else Path(value)
 
 
 @attrs.frozen
 class MediaFile:
-    """A file to serve, as the library knows it."""
+    """A file to serve, as the library knows it (``path`` may be given as a ``str``)."""
 
-    path: str
+    path: Path = attrs.field(converter=_as_path)
     content_type: str
 
 
 def json_error(request: Request, status: int, code: str, message: str) -> bytes:
-    """Answer with a JSON error body."""
+    """Set ``status`` and return the ``{"error": {"code", "message"}}`` JSON body."""
     request.setResponseCode(status)
     request.setHeader(b"Content-Type", b"application/json")
     return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
+class _WallClock:
+    """``IReactorTime.seconds`` without importing (and so installing) the global reactor."""
+
+    @staticmethod
+    def seconds() -> float:
+        return time.time()
+
+
+_WALL_CLOCK = _WallClock()
+
+
+def serve_file(
+    request: Request,
+    media: MediaFile,
+    *,
+    metrics: RouteMetrics,
+    max_ranges: int = DEFAULT_MAX_RANGES,
+    clock: IReactorTime | _WallClock = _WALL_CLOCK,
+) -> bytes | int:
+    """Answer a GET or HEAD ``request`` with ``media``: validators, preconditions, ranges.
+
+    Returns what ``Resource.render`` returns (a body or ``NOT_DONE_YET``).
+    """
+    if request.method not in _SAFE:
+        request.setHeader(b"Allow", b"GET, HEAD")
+        return json_error(request, 405, "method_not_allowed", "only GET and HEAD")
+    try:
+        fd = os.open(media.path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        _log.warn("media file vanished: {path}", path=str(media.path))
+        return json_error(request, 404, "media_missing", "the media file is gone")
+    except OSError as e:
+        _log.error("cannot open media file {path}: {error}", path=str(media.path),
+                   error=e.strerror)
+        return json_error(request, 500, "media_unreadable", "the media file cannot be read")
+    answer: bytes | BodyWriter | None = b""
+    try:
+        answer = _respond(request, fd, media, metrics, max_ranges, clock)
+    finally:
+        if not isinstance(answer, BodyWriter):
+            os.close(fd)
+    if answer is None:
+        return NOT_DONE_YET
+    if isinstance(answer, BodyWriter):
+        answer.start()
+        return NOT_DONE_YET
+    return answer
+
+
+def _respond(
+    request: Request, fd: int, media: MediaFile, metrics: RouteMetrics, max_ranges: int,
+    clock: IReactorTime | _WallClock,
+) -> bytes | BodyWriter | None:
+    """Set status and headers; then the body for ``render`` to return (JSON errors, HEAD's
+    empty one), the writer that will stream it, or None when the response is complete."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        return json_error(request, 404, "media_missing", "not a regular file")
+    size, etag, modified = st.st_size, etag_for(st), int(st.st_mtime)
+    request.setHeader(b"ETag", etag)
+    headers = {name: request.getHeader(name) for name in PRECONDITION_HEADERS}
+    outcome = evaluate(request.method, headers, etag=etag, last_modified=modified)
+    if outcome == "not_modified":
+        # §15.4.5: the 200 would carry no Cache-Control, Content-Location, Expires or Vary,
+        # and ETag is sent, so nothing more: no Last-Modified, no representation metadata.
+        metrics.requests["not_modified"].inc()
+        request.setResponseCode(304)
+        # Finished here: a body returned from render() would add "Content-Length: 0",
+        # which §8.6 forbids on a 304 unless it is the length a 200 would have.
+        request.write(b"")
+        request.finish()
+        return None
+    if outcome == "precondition_failed":
+        metrics.requests["precondition_failed"].inc()
+        return json_error(request, 412, "precondition_failed", "a precondition failed")
+    request.setHeader(b"Last-Modified", http_date(modified))
+    request.setHeader(b"Accept-Ranges", b"bytes")
+    wanted = FULL
+    range_header = request.getHeader(b"range")
+    # §14.2: Range only on GET, and If-Range may veto it (§13.1.5).
+    if range_header is not None and request.method == b"GET":
+        if_range = request.getHeader(b"if-range")
+        if if_range is None or if_range_holds(
+            if_range, etag=etag, last_modified=modified,
+            date_is_strong=last_modified_is_strong(st, clock.seconds()),
+        ):
+            wanted = parse_range(range_header, size, max_ranges=max_ranges)
+    content_type = media.content_type.encode()
+    pieces: list[Piece]
+    if wanted.kind == "unsatisfiable":
+        metrics.requests["unsatisfiable"].inc()
+        request.setHeader(b"Content-Range", b"bytes */%d" % size)
+        return json_error(request, 416, "range_not_satisfiable", "no satisfiable range")
+    if wanted.kind == "full":
+        kind = "full"
+        request.setHeader(b"Content-Type", content_type)
+        pieces = [ByteRange(0, size - 1)] if size else []
+        length = size
+    elif len(wanted.ranges) == 1:
+        kind = "single"
+        (only,) = wanted.ranges
+        request.setResponseCode(206)
+        request.setHeader(b"Content-Type", content_type)
+        request.setHeader(b"Content-Range", only.content_range(size))
+        pieces = [only]
+        length = only.length
+    else:
+        kind = "multi"
+        pieces = _multipart(request, wanted.ranges, size, content_type)
+        length = sum(p.length if isinstance(p, ByteRange) else len(p) for p in pieces)
+    metrics.requests[kind].inc()
+    request.setHeader(b"Content-Length", b"%d" % length)
+    if request.method == b"HEAD" or length == 0:
+        # Twisted keeps our Content-Length for a HEAD rendered as b"" (and it is 0 anyway
+        # for an empty file).
+        return b""
+    return BodyWriter(request, fd, pieces, on_bytes=metrics.bytes[kind].inc)
+
+
+def _multipart(
+    request: Request, ranges: tuple[ByteRange, ...], size: int, content_type: bytes
+) -> list[Piece]:
+    """Set the 206 multipart headers; the body as pieces (part headers, ranges, the close)."""
+    boundary = secrets.token_hex(12).encode()
+    request.setResponseCode(206)
+    request.setHeader(b"Content-Type", b"multipart/byteranges; boundary=" + boundary)
+    pieces: list[Piece] = []
+    for number, part in enumerate(ranges):
+        pieces.append(b"%s--%s\r\nContent-Type: %s\r\nContent-Range: %s\r\n\r\n" % (
+            b"\r\n" if number else b"", boundary, content_type, part.content_range(size)))
+        pieces.append(part)
+    pieces.append(b"\r\n--%s--\r\n" % boundary)
+    return pieces
+
+
+_DEFAULT_METRICS = RouteMetrics("file")
+
+
 class FileResource(Resource):
-    """GET and HEAD of one file: validators, preconditions, ranges, multipart."""
+    """GET and HEAD of one file: validators, preconditions, ranges, multipart.
+
+    Mount it from a Klein route (return it) for direct play; share one ``RouteMetrics``
+    per route rather than making one per request.
+    """
 
     isLeaf = True
 
-    def __init__(self, media: MediaFile, *, metrics: RouteMetrics, max_ranges: int = 16) -> None:
+    def __init__(self, media: MediaFile, *, metrics: RouteMetrics | None = None,
+                 max_ranges: int = DEFAULT_MAX_RANGES, clock: IReactorTime | None = None,
+                 ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._media = media
-        self._metrics = metrics
+        self._metrics = metrics or _DEFAULT_METRICS
         self._max_ranges = max_ranges
+        self._clock: IReactorTime | _WallClock = clock or _WALL_CLOCK
 
     def render(self, request: Request) -> bytes | int:
-        if request.method not in (b"GET", b"HEAD"):
-            request.setHeader(b"Allow", b"GET, HEAD")
-            return json_error(request, 405, "method_not_allowed", "only GET and HEAD")
-        try:
-            fd = os.open(self._media.path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            _log.warn("media file vanished: {path}", path=self._media.path)
-            return json_error(request, 404, "media_missing", "the file is gone")
-        except OSError as e:
-            _log.error("cannot open media file {path}: {error}", path=self._media.path,
-                       error=e.strerror)
-            return json_error(request, 500, "media_unreadable", "the file cannot be read")
-        try:
-            return self._render_open(request, fd)
-        except BaseException:
-            os.close(fd)
-            raise
-
-    def _render_open(self, request: Request, fd: int) -> bytes | int:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            os.close(fd)
-            return json_error(request, 404, "media_missing", "not a regular file")
-        size, etag, modified = st.st_size, etag_for(st), int(st.st_mtime)
-        request.setHeader(b"ETag", etag)
-        headers = {name: request.getHeader(name) for name in _HEADERS}
-        outcome = evaluate(request.method, headers, etag=etag, last_modified=modified)
-        if outcome == "not_modified":
-            # §15.4.5: validators only, no representation metadata, no body.
-            os.close(fd)
-            self._metrics.requests["not_modified"].inc()
-            request.setResponseCode(304)
-            return b""
-        if outcome == "precondition_failed":
-            os.close(fd)
-            self._metrics.requests["precondition_failed"].inc()
-            return json_error(request, 412, "precondition_failed", "a precondition failed")
-        request.setHeader(b"Last-Modified", http_date(modified))
-        request.setHeader(b"Accept-Ranges", b"bytes")
-        wanted = FULL
-        # §14.2: Range only on GET, and If-Range may veto it.
-        if request.method == b"GET" and if_range_holds(
-            request.getHeader(b"if-range"), etag=etag, last_modified=modified
-        ):
-            wanted = parse_range(request.getHeader(b"range"), size, max_ranges=self._max_ranges)
-        content_type = self._media.content_type.encode()
-        pieces: list[Piece]
-        if wanted.kind == "unsatisfiable":
-            os.close(fd)
-            self._metrics.requests["unsatisfiable"].inc()
-            request.setHeader(b"Content-Range", b"bytes */%d" % size)
-            return json_error(request, 416, "range_not_satisfiable", "no satisfiable range")
-        if wanted.kind == "full":
-            self._metrics.requests["full"].inc()
-            request.setResponseCode(200)
-            request.setHeader(b"Content-Type", content_type)
-            pieces = [ByteRange(0, size - 1)] if size else []
-            length = size
-        elif len(wanted.ranges) == 1:
-            (only,) = wanted.ranges
-            self._metrics.requests["single"].inc()
-            request.setResponseCode(206)
-            request.setHeader(b"Content-Type", content_type)
-            request.setHeader(b"Content-Range", only.content_range(size))
-            pieces = [only]
-            length = only.length
-        else:
-            self._metrics.requests["multi"].inc()
-            boundary = secrets.token_hex(12).encode()
-            request.setResponseCode(206)
-            request.setHeader(b"Content-Type", b"multipart/byteranges; boundary=" + boundary)
-            pieces = []
-            for number, part in enumerate(wanted.ranges):
-                pieces.append(b"%s--%s\r\nContent-Type: %s\r\nContent-Range: %s\r\n\r\n" % (
-                    b"\r\n" if number else b"", boundary, content_type, part.content_range(size)))
-                pieces.append(part)
-            pieces.append(b"\r\n--%s--\r\n" % boundary)
-            length = sum(p.length if isinstance(p, ByteRange) else len(p) for p in pieces)
-        request.setHeader(b"Content-Length", b"%d" % length)
-        if request.method == b"HEAD" or length == 0:
-            os.close(fd)
-            if length == 0:
-                return b""
-            request.write(b"")  # headers only; render() must not reset Content-Length
-            request.finish()
-            return NOT_DONE_YET
-        BodyWriter(request, fd, pieces, on_bytes=self._metrics.bytes.inc).start()
-        return NOT_DONE_YET
-
-
-class _Error(Resource):
-    isLeaf = True
-
-    def __init__(self, status: int, code: str, message: str, **headers: bytes) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self._answer = (status, code, message)
-        self._headers = headers
-
-    def render(self, request: Request) -> bytes:
-        for name, value in self._headers.items():
-            request.setHeader(name.replace("_", "-").encode(), value)
-        return json_error(request, *self._answer)
+        """Serve the file."""
+        return serve_file(request, self._media, metrics=self._metrics,
+                          max_ranges=self._max_ranges, clock=self._clock)
 
 
 class InternalStreamResource(Resource):
-    """``/internal/stream/{media_id}``: a file by id, for holders of the internal token."""
+    """``/internal/stream/{media_id}``: a file by id, for holders of the internal token.
+
+    ``lookup`` maps an id to a ``MediaFile`` (or None) without blocking; the request path is
+    only ever an id handed to it. A leaf, so a request costs no traversal objects.
+    """
 
     ROUTE = "/internal/stream/{id}"
+    isLeaf = True
 
     def __init__(self, lookup: Callable[[str], MediaFile | None], *, token: str,
-                 max_ranges: int = 16) -> None:
+                 max_ranges: int = DEFAULT_MAX_RANGES, clock: IReactorTime | None = None,
+                 ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._lookup = lookup
         self._token = token.encode()
         self._max_ranges = max_ranges
+        self._clock: IReactorTime | _WallClock = clock or _WALL_CLOCK
         self._metrics = RouteMetrics(self.ROUTE)
 
-    def getChild(self, path: bytes, request: Request) -> Resource:
+    def render(self, request: Request) -> bytes | int:
+        """Check the token, look the id up, serve the file."""
         request.route = self.ROUTE  # type: ignore[attr-defined]
         given = request.getHeader(b"x-revenge-internal-token") or b""
         if not hmac.compare_digest(given, self._token):
-            return _Error(401, "unauthorized", "the internal token is missing or wrong")
-        if request.postpath:  # anything below an id is not a file
-            return _Error(404, "not_found", "no such resource")
+            return json_error(request, 401, "unauthorized",
+                              "the internal token is missing or wrong")
+        postpath = request.postpath or []
+        if len(postpath) != 1 or not postpath[0]:
+            return json_error(request, 404, "not_found", "name one media id")
         try:
-            media_id = path.decode("ascii")
+            media_id = postpath[0].decode("ascii")
         except UnicodeDecodeError:
-            return _Error(404, "media_not_found", "no media with this id")
+            return json_error(request, 404, "media_not_found", "no media with this id")
         media = self._lookup(media_id)
         if media is None:
-            return _Error(404, "media_not_found", "no media with this id")
-        return FileResource(media, metrics=self._metrics, max_ranges=self._max_ranges)
-
-    def render(self, request: Request) -> bytes:
-        return json_error(request, 404, "not_found", "name a media id")
+            return json_error(request, 404, "media_not_found", "no media with this id")
+        return serve_file(request, media, metrics=self._metrics,
+                          max_ranges=self._max_ranges, clock=self._clock)

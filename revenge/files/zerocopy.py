@@ -20,6 +20,10 @@ from twisted.python.failure import Failure
 _PER_WAKEUP = 4 * 1024 * 1024  # bytes sent per writable event before yielding to the reactor
 
 
+class TruncatedFile(OSError):
+    """The file ended before the region promised to the client did."""
+
+
 @attrs.define
 class _Region:
     fd: int
@@ -29,11 +33,16 @@ class _Region:
 
 
 class SendfileServer(tcp.Server):
-    """``tcp.Server`` plus ``sendfile(fd, offset, count)``."""
+    """``tcp.Server`` plus ``sendfile(fd, offset, count)``.
+
+    ``file_bytes_sent`` counts what ``os.sendfile`` has handed to the kernel on this
+    connection: the only bytes of a file this process ever "reads" when zero-copy.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._regions: deque[_Region] = deque()
+        self.file_bytes_sent = 0
 
     def sendfile(self, fd: int, offset: int, count: int) -> Deferred[None]:
         """Send ``count`` bytes of ``fd`` from ``offset`` after what was written so far;
@@ -74,8 +83,9 @@ class SendfileServer(tcp.Server):
                 return e
             if n == 0:  # the file is shorter than promised
                 self._regions.popleft()
-                region.done.errback(OSError("file truncated while being sent"))
+                region.done.errback(TruncatedFile("file truncated while being sent"))
                 continue
+            self.file_bytes_sent += n
             region.offset += n
             region.remaining -= n
             sent += n

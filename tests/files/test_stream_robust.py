@@ -15,7 +15,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
-from revenge.files import body as body_module
+from revenge.files import producers as body_module
 from revenge.files.metrics import ACTIVE_STREAMS
 from tests.files.server import TOKEN, StreamServer, fetch_blocking, parts, raw_blocking
 

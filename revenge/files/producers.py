@@ -1,0 +1,211 @@
+"""Writing a response body made of file regions and literal bytes (multipart boundaries).
+
+One writer covers every shape of response — the whole file, one range, multipart/byteranges
+— because each is just a sequence of ``Piece``s: the resource decides the pieces, the writer
+only writes them. Zero-copy with ``os.sendfile`` where the transport offers it
+(``SendfileServer``); else a push producer reading 64 KiB at a time only while the transport
+wants more. Either way a client that goes away stops the work and closes the file at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.internet.interfaces import IPushProducer
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.server import Request
+from zope.interface import implementer
+
+from revenge.files.metrics import ACTIVE_STREAMS
+from revenge.files.ranges import ByteRange
+from revenge.files.zerocopy import SendfileServer, TruncatedFile
+
+CHUNK = 64 * 1024
+# Progress is reported (metrics, the request's sentLength) at least this often, so a long
+# stream shows up before it ends; one Deferred per step costs nothing at this size.
+STEP = 64 * 1024 * 1024
+Piece = bytes | ByteRange
+_log = Logger()
+
+
+class BodyWriter:
+    """Sends ``pieces`` of ``fd`` to ``request``, then finishes it and closes ``fd``.
+
+    ``bytes_read`` counts what was taken from the file so far: read into memory by the
+    copying producer, or handed to the kernel by ``os.sendfile``. ``on_bytes`` hears the
+    same count in steps (for metrics).
+    """
+
+    def __init__(self, request: Request, fd: int, pieces: Sequence[Piece], *,
+                 on_bytes: Callable[[int], None]) -> None:
+        self.request = request
+        self.pieces: tuple[Piece, ...] = tuple(pieces)
+        self.closed = False
+        self.zero_copy = False
+        self._fd = fd
+        self._on_bytes = on_bytes
+        self._copied = 0
+        self._reported = 0
+        self._transport: SendfileServer | None = None
+        self._sent_before = 0
+
+    @property
+    def fd(self) -> int:
+        """The file descriptor being sent (closed once ``closed``)."""
+        return self._fd
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes taken from the file so far."""
+        if self._transport is not None:
+            return self._transport.file_bytes_sent - self._sent_before
+        return self._copied
+
+    def start(self) -> None:
+        """Begin writing; the response headers are set already."""
+        ACTIVE_STREAMS.inc()
+        self.request.notifyFinish().addErrback(self._gone)
+        transport = getattr(self.request.channel, "transport", None)
+        if isinstance(transport, SendfileServer):
+            self.zero_copy = True
+            self._transport = transport
+            self._sent_before = transport.file_bytes_sent
+            Deferred.fromCoroutine(self._send(transport)).addErrback(self._failed)
+        else:
+            _CopyingProducer(self).start()
+
+    async def _send(self, transport: SendfileServer) -> None:
+        # The headers go into Twisted's buffer first; the transport sends a region only
+        # once everything written before it has left that buffer.
+        self.request.write(b"")
+        for piece in self.pieces:
+            if isinstance(piece, bytes):
+                self.request.write(piece)
+                continue
+            offset, end = piece.start, piece.end + 1
+            while offset < end:
+                count = min(STEP, end - offset)
+                await transport.sendfile(self._fd, offset, count)
+                offset += count
+                self.report()
+                if self.closed:
+                    return
+        self.finish()
+
+    def _gone(self, failure: Failure) -> None:
+        # The client went away (notifyFinish errback): stop and close, quietly.
+        self.close()
+
+    def _failed(self, failure: Failure) -> None:
+        if failure.check(ConnectionDone, ConnectionLost):
+            self.close()
+            return
+        if failure.check(TruncatedFile):
+            _log.warn("media file shrank while being sent: {error}", error=failure.value)
+        else:
+            _log.failure("sending a media file failed", failure)
+        self.abort()
+
+    def report(self) -> None:
+        """Tell ``on_bytes`` (and the request's access-log count) what was sent since last."""
+        total = self.bytes_read
+        delta = total - self._reported
+        if delta > 0:
+            self._reported = total
+            self._on_bytes(delta)
+            if self._transport is not None:
+                self.request.sentLength += delta
+
+    def finish(self) -> None:
+        """The body is complete."""
+        if not self.closed:
+            self.close()
+            self.request.finish()
+
+    def abort(self) -> None:
+        """The body cannot be completed: close the file and cut the connection, so the
+        client sees a short body rather than waiting for bytes that will not come."""
+        self.close()
+        transport = getattr(self.request.channel, "transport", None)
+        if transport is not None:
+            transport.abortConnection()
+
+    def close(self) -> None:
+        """Close the file (once)."""
+        if not self.closed:
+            self.report()
+            if self._transport is not None:
+                # Freeze the count: the connection may serve other requests after this one.
+                self._copied = self.bytes_read
+                self._transport = None
+            self.closed = True
+            ACTIVE_STREAMS.dec()
+            os.close(self._fd)
+
+
+@implementer(IPushProducer)
+class _CopyingProducer:
+    """Reads 64 KiB at a time while the transport is not full; the fallback for transports
+    that cannot ``sendfile`` (TLS, tests' plain ``tcp.Port``, proxies)."""
+
+    def __init__(self, writer: BodyWriter) -> None:
+        self._writer = writer
+        self._paused = False
+        self._piece = 0
+        self._offset = 0  # within the current range piece
+        self._step = 0
+
+    def start(self) -> None:
+        self._writer.request.registerProducer(self, True)
+        self._produce()
+
+    def _produce(self) -> None:
+        writer = self._writer
+        request = writer.request
+        pieces = writer.pieces
+        # request.write() may pause us (the transport's buffer filled) before it returns.
+        while not self._paused and not writer.closed and self._piece < len(pieces):
+            piece = pieces[self._piece]
+            if isinstance(piece, bytes):
+                request.write(piece)
+                self._piece += 1
+                continue
+            size = min(CHUNK, piece.length - self._offset)
+            try:
+                data = os.pread(writer.fd, size, piece.start + self._offset)
+            except OSError as e:
+                _log.error("reading a media file failed: {error}", error=e.strerror)
+                data = b""
+            if not data:
+                if not writer.closed:
+                    _log.warn("media file ended early while being sent")
+                request.unregisterProducer()
+                writer.abort()
+                return
+            writer._copied += len(data)
+            self._offset += len(data)
+            self._step += len(data)
+            if self._step >= STEP:
+                self._step = 0
+                writer.report()
+            request.write(data)
+            if self._offset >= piece.length:
+                self._piece += 1
+                self._offset = 0
+        if self._piece >= len(pieces) and not writer.closed:
+            request.unregisterProducer()
+            writer.finish()
+
+    def pauseProducing(self) -> None:
+        self._paused = True
+
+    def resumeProducing(self) -> None:
+        self._paused = False
+        self._produce()
+
+    def stopProducing(self) -> None:
+        self._writer.close()
