@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from datetime import UTC
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Literal
 
@@ -41,7 +42,8 @@ def parse_http_date(value: bytes | None) -> int | None:
     except (ValueError, TypeError, UnicodeDecodeError, IndexError, OverflowError):
         return None
     if parsed.tzinfo is None:
-        return None
+        # asctime() has no zone, and every HTTP-date is GMT (§5.6.7).
+        parsed = parsed.replace(tzinfo=UTC)
     try:
         return int(parsed.timestamp())
     except (OverflowError, ValueError):

@@ -11,6 +11,7 @@ from pathlib import Path
 import attrs
 from twisted.internet import reactor, tcp
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.threads import deferToThread
 from twisted.web.resource import Resource
 
@@ -36,6 +37,7 @@ class StreamServer:
     zero_copy: bool = True
     looked_up: list[str] = attrs.field(factory=list)
     port: tcp.Port | None = None
+    clock: IReactorTime | None = None
 
     def lookup(self, media_id: str) -> MediaFile | None:
         self.looked_up.append(media_id)
@@ -44,7 +46,8 @@ class StreamServer:
 
     def start(self) -> int:
         internal = Resource()
-        internal.putChild(b"stream", InternalStreamResource(self.lookup, token=TOKEN))
+        internal.putChild(b"stream", InternalStreamResource(self.lookup, token=TOKEN,
+                                                            clock=self.clock))
         root = Resource()
         root.putChild(b"internal", internal)
         site = RevengeSite(root, listener="internal")

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 import pytest_twisted
+from twisted.internet.task import Clock
 
+from revenge.files.metrics import STREAM_BYTES, STREAM_REQUESTS
 from tests.files.server import StreamServer, fetch, parts
 
 SIZE = 10_000
@@ -226,3 +228,44 @@ async def test_an_empty_file(tmp_path: Path) -> None:
         assert (await fetch(port, "/internal/stream/e", {"Range": "bytes=0-"})).status == 416
     finally:
         await running.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_if_range_date_counts_only_once_last_modified_is_strong(
+    media_file: Path,
+) -> None:
+    clock = Clock()
+    running = StreamServer({"m1": media_file}, clock=clock)
+    port = running.start()
+    headers = {"Range": "bytes=0-9", "If-Range": LAST_MODIFIED}
+    try:
+        # Within the second the file was written, its date may not tell two versions apart.
+        clock.advance(MTIME + 0.5)
+        assert (await fetch(port, "/internal/stream/m1", headers)).status == 200
+        clock.advance(1)
+        answer = await fetch(port, "/internal/stream/m1", headers)
+        assert answer.status == 206 and answer.body == DATA[:10]
+    finally:
+        await running.stop()
+
+
+@pytest_twisted.ensureDeferred
+async def test_metrics_count_requests_and_bytes_by_kind(
+    server: tuple[StreamServer, int],
+) -> None:
+    _, port = server
+    route = "/internal/stream/{id}"
+
+    def counts() -> tuple[float, ...]:
+        return (STREAM_REQUESTS.labels(route, "single")._value.get(),
+                STREAM_BYTES.labels(route, "single")._value.get(),
+                STREAM_REQUESTS.labels(route, "multi")._value.get(),
+                STREAM_BYTES.labels(route, "multi")._value.get(),
+                STREAM_REQUESTS.labels(route, "not_modified")._value.get())
+
+    before = counts()
+    await fetch(port, "/internal/stream/m1", {"Range": "bytes=0-99"})
+    await fetch(port, "/internal/stream/m1", {"Range": "bytes=0-9,20-29"})
+    await fetch(port, "/internal/stream/m1", {"If-None-Match": "*"})
+    after = counts()
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 100, 1, 20, 1]
