@@ -1,9 +1,8 @@
-"""One ffmpeg child process making one profile's segments from a given segment on.
+"""One ffmpeg child process: the segments it finishes, pause and resume, and its end.
 
-Segments are cut at forced keyframes every ``segment_duration`` with the timestamps of the
-whole media (``-ss`` then ``-output_ts_offset``), so segments from different runs and
-profiles splice. The segment muxer says on stderr when each segment is complete; only
-those are ever served.
+The segment muxer logs ``segment:'N.ts' ... ended`` just *before* it closes the file and
+``Opening 'N+1.ts' for writing`` just after, so a segment counts as finished only once the
+next one is opened or ffmpeg exited cleanly: a half-written file is never served.
 """
 
 from __future__ import annotations
@@ -18,69 +17,42 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ProcessDone, ProcessExitedAlready
+from twisted.internet.interfaces import IReactorProcess, IReactorTime
 from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from revenge.blackbeard.contract import Profile, TranscodeRequest
 from revenge.transcoder import metrics
 
 _ENDED = re.compile(rb"segment:'(?:[^']*/)?(\d+)\.ts' count:\d+ ended")
+_OPENING = re.compile(rb"Opening '(?:[^']*/)?(\d+)\.ts' for writing")
 _log = Logger()
 
 
-def ffmpeg_arguments(ffmpeg: str, request: TranscodeRequest, profile: Profile, start: int,
-                     directory: Path, *, threads: int = 2) -> list[str]:
-    """The ffmpeg command line for ``profile`` from segment ``start``."""
-    d = request.segment_duration
-    offset = start * d
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "verbose"]
-    if request.source_headers:
-        headers = "".join(f"{k}: {v}\r\n" for k, v in request.source_headers.items())
-        args += ["-headers", headers]
-    if offset:
-        args += ["-ss", f"{offset:.3f}"]
-    args += ["-i", request.source_url, "-map", "0:v:0", "-map", "0:a:0?", "-threads", str(threads)]
-    if profile.video_codec == "copy":
-        args += ["-c:v", "copy"]
-    else:
-        rate = profile.video_bitrate
-        args += ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
-                 "-b:v", str(rate), "-maxrate", str(int(rate * 1.2)), "-bufsize", str(rate * 2),
-                 "-vf", f"scale=-2:{profile.height}", "-pix_fmt", "yuv420p",
-                 "-force_key_frames", f"expr:gte(t,n_forced*{d})", "-sc_threshold", "0"]
-    if profile.audio_codec == "copy":
-        args += ["-c:a", "copy"]
-    else:
-        args += ["-c:a", "aac", "-b:a", str(profile.audio_bitrate), "-ac", "2"]
-    args += ["-f", "segment", "-segment_time", f"{d}", "-segment_start_number", str(start),
-             "-segment_format", "mpegts", "-output_ts_offset", f"{offset:.3f}",
-             str(directory / "%d.ts")]
-    return args
-
-
 class _Protocol(ProcessProtocol):
+    """Reads ffmpeg's stderr line by line and reports the process's end."""
+
     def __init__(self, encoder: Encoder) -> None:
         self._encoder = encoder
         self._pending = b""
-        self.tail: list[bytes] = []
 
     def errReceived(self, data: bytes) -> None:
         lines = (self._pending + data).split(b"\n")
-        self._pending = lines.pop()
+        self._pending = lines.pop()[-4096:]  # a line without end is never that long
         for line in lines:
-            match = _ENDED.search(line)
-            if match:
-                self._encoder.segment_ended(int(match.group(1)))
-            elif b"rror" in line or b"nvalid" in line:
-                self.tail = [*self.tail[-9:], line.strip()]
+            self._encoder.line_received(line)
 
     def processEnded(self, reason: Failure) -> None:
-        self._encoder.ended(reason, b" | ".join(self.tail).decode("utf-8", "replace"))
+        self._encoder.process_ended(reason)
 
 
 class Encoder:
-    """A running ffmpeg: its segments, pause and resume, and its end."""
+    """A running ffmpeg making segments ``start``, ``start+1``, ... of one profile.
+
+    ``on_segment(index, path)`` is called for every finished segment and
+    ``on_end(encoder)`` once the process is gone; ``error`` then says why it ended if
+    neither a clean exit nor a stop asked for.
+    """
 
     def __init__(
         self,
@@ -89,73 +61,124 @@ class Encoder:
         arguments: list[str],
         directory: Path,
         start: int,
+        last: int,
         on_segment: Callable[[int, Path], None],
-        on_end: Callable[[Encoder, str | None], None],
+        on_end: Callable[[Encoder], None],
     ) -> None:
         self.directory = directory
         self.start = start
-        self.position = start - 1  # the last segment finished
+        self.writing = start  # the segment being written; all before it are finished
         self.paused = False
-        self.finished: Deferred[None] = Deferred()
+        self.stopping = False  # a stop was asked for: its end is not an error
+        self.error: str | None = None
+        self.ended: Deferred[None] = Deferred()
+        self._last = last
+        self._unconfirmed: set[int] = set()
         self._on_segment = on_segment
         self._on_end = on_end
+        self._tail: list[str] = []
         self._alive = True
-        directory.mkdir(parents=True, exist_ok=True)
-        self._protocol = _Protocol(self)
-        self._process = reactor.spawnProcess(
-            self._protocol, arguments[0], arguments, env=None, path=str(directory))
+        self._clock: IReactorTime = reactor
+        process_reactor: IReactorProcess = reactor
+        self._process = process_reactor.spawnProcess(
+            _Protocol(self), arguments[0], arguments, env={}, path=str(directory))
         metrics.ENCODERS.inc()
 
     @property
-    def pid(self) -> int:
-        return int(self._process.pid)
+    def alive(self) -> bool:
+        """The process has not been reaped yet."""
+        return self._alive
 
-    def segment_ended(self, index: int) -> None:
-        self.position = max(self.position, index)
-        metrics.SEGMENTS_MADE.inc()
-        self._on_segment(index, self.directory / f"{index}.ts")
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs."""
+        pid = self._process.pid
+        return int(pid) if pid is not None else None
+
+    def line_received(self, line: bytes) -> None:
+        """One line of ffmpeg's stderr."""
+        if (match := _ENDED.search(line)) is not None:
+            index = int(match.group(1))
+            self._unconfirmed.add(index)
+            # Pacing counts it as made from here on; it is served once confirmed.
+            self.writing = max(self.writing, index + 1)
+        elif (match := _OPENING.search(line)) is not None:
+            opened = int(match.group(1))
+            self.writing = max(self.writing, opened)
+            self._confirm({i for i in self._unconfirmed if i < opened})
+        elif b"rror" in line or b"nvalid" in line or b"failed" in line:
+            self._tail = [*self._tail[-4:], line.decode("utf-8", "replace").strip()]
+
+    def _confirm(self, indexes: set[int]) -> None:
+        self._unconfirmed -= indexes
+        for index in sorted(indexes):
+            if index <= self._last:
+                metrics.SEGMENTS.inc()
+                self._on_segment(index, self.directory / f"{index}.ts")
 
     def pause(self) -> None:
-        """Stop the process where it is (SIGSTOP); it costs no CPU until resumed."""
+        """Stop the process where it is (SIGSTOP): no CPU until resumed."""
         if self._alive and not self.paused:
             self.paused = True
             metrics.PAUSES.inc()
-            with contextlib.suppress(OSError, ProcessExitedAlready):
-                self._process.signalProcess(signal.SIGSTOP)
+            self._signal(signal.SIGSTOP)
 
     def resume(self) -> None:
-        """Let a paused process go on."""
+        """Let a paused process go on (SIGCONT)."""
         if self._alive and self.paused:
             self.paused = False
-            with contextlib.suppress(OSError, ProcessExitedAlready):
-                self._process.signalProcess(signal.SIGCONT)
+            self._signal(signal.SIGCONT)
 
-    def stop(self) -> Deferred[None]:
-        """Kill the process; fires once it is gone."""
+    def kill(self) -> Deferred[None]:
+        """End the process now (its unfinished segment is dropped); fires once reaped."""
+        self.stopping = True
+        self._signal(signal.SIGKILL)
+        return self.ended
+
+    def terminate(self, grace: float) -> Deferred[None]:
+        """SIGTERM, then SIGKILL if it is still there after ``grace`` seconds."""
+        self.stopping = True
+        self._signal(signal.SIGTERM)
+        # A stopped process would hold the SIGTERM pending until continued.
+        self._signal(signal.SIGCONT)
+        if self._alive:
+            later = self._clock.callLater(grace, self._signal, signal.SIGKILL)
+
+            def reaped(result: None) -> None:
+                if later.active():
+                    later.cancel()
+
+            self.ended.addCallback(reaped)
+        return self.ended
+
+    def _signal(self, signum: int) -> None:
         if self._alive:
             with contextlib.suppress(OSError, ProcessExitedAlready):
-                self._process.signalProcess(signal.SIGKILL)
-        return self.finished
+                self._process.signalProcess(signum)
 
-    def ended(self, reason: Failure, errors: str) -> None:
+    def process_ended(self, reason: Failure) -> None:
+        """The child was reaped: confirm or drop what it left, then tell the owner."""
         self._alive = False
+        self.paused = False
         metrics.ENCODERS.dec()
-        clean = reason.check(ProcessDone) is not None
-        if clean:
-            # A clean exit closed the last segment too; the muxer said so for each.
-            self._on_end(self, None)
-        else:
-            self._on_end(self, errors or str(reason.value))
-        self.finished.callback(None)
+        if reason.check(ProcessDone) is not None:
+            # A clean exit wrote the trailer and closed the last segment.
+            if self._unconfirmed and max(self._unconfirmed) < self._last:
+                # The input ended early (a truncated source): the last file is suspect.
+                self.error = f"the input ended at segment {max(self._unconfirmed)}"
+                self._unconfirmed.discard(max(self._unconfirmed))
+            self._confirm(set(self._unconfirmed))
+        elif not self.stopping:
+            self.error = " | ".join(self._tail) or str(reason.value)
+        self._on_end(self)
+        self.ended.callback(None)
 
-    @property
-    def alive(self) -> bool:
-        return self._alive
 
-
-def remove_partial(directory: Path, complete: set[int]) -> None:
-    """Delete segment files a dead encoder left half-written (blocking; use a thread)."""
-    for entry in os.scandir(directory):
-        stem = entry.name.removesuffix(".ts")
-        if stem.isdigit() and int(stem) not in complete:
-            os.unlink(entry.path)
+def remove_unfinished(directory: Path, finished: set[int]) -> None:
+    """Delete the segment files in ``directory`` not in ``finished`` (blocking: a thread)."""
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(directory):
+            stem = entry.name.removesuffix(".ts")
+            if stem.isdigit() and int(stem) not in finished:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)

@@ -13,28 +13,35 @@ class Options(usage.Options):
 
     optParameters = [
         ["listen", "l", "tcp:8081:interface=127.0.0.1", "Endpoint to listen on."],
-        ["work-dir", "w", "blackbeard-work", "Directory for segments (emptied at start)."],
+        ["work-dir", "w", "blackbeard-work",
+         "Directory for segments (leftovers cleared at start, emptied at stop)."],
         ["ffmpeg", None, None, "The ffmpeg binary (default: the one imageio-ffmpeg ships)."],
         ["max-encoders", None, 4, "ffmpeg processes allowed at once.", int],
+        ["reap-after", None, 600.0, "Seconds after which an unused transcode is deleted.",
+         float],
+        ["threads", None, 2, "Threads each ffmpeg may use.", int],
     ]
+
+    def postOptions(self) -> None:
+        if self["max-encoders"] < 1:
+            raise usage.UsageError("--max-encoders must be at least 1")
+        if self["reap-after"] <= 0 or self["threads"] < 1:
+            raise usage.UsageError("--reap-after and --threads must be positive")
 
 
 def makeService(options: Options) -> IService:
-    """The transcoder service and its listener."""
+    """The transcoder service and its listener, stopped cleanly on SIGTERM."""
     from twisted.internet import reactor
-    from twisted.web.server import Site
 
-    from revenge.api.listener import listener
     from revenge.ffmpeg import ffmpeg_binary
     from revenge.rootservice import RootService
-    from revenge.transcoder.app import build_app
-    from revenge.transcoder.manager import TranscoderService
+    from revenge.transcoder.embed import make_transcoder_service
 
     root = RootService(reactor=reactor)
-    transcoder = TranscoderService(work_dir=Path(options["work-dir"]).resolve(),
-                                   ffmpeg=ffmpeg_binary(options["ffmpeg"]), reactor=reactor,
-                                   max_encoders=options["max-encoders"])
-    root.addService(transcoder)  # type: ignore[no-untyped-call]
-    web = listener(options["listen"], Site(build_app(transcoder).resource()), reactor=reactor)
-    root.addService(web)  # type: ignore[no-untyped-call]
+    blackbeard, _ = make_transcoder_service(
+        work_dir=Path(options["work-dir"]).resolve(), ffmpeg=ffmpeg_binary(options["ffmpeg"]),
+        reactor=reactor, listen_endpoint=options["listen"],
+        max_encoders=options["max-encoders"], reap_after=options["reap-after"],
+        threads=options["threads"])
+    blackbeard.setServiceParent(root)  # type: ignore[no-untyped-call]
     return root

@@ -1,20 +1,22 @@
-"""One transcode: its profiles' finished segments and encoders, paced by demand.
+"""One transcode: each profile's finished segments and encoder, paced by demand.
 
-Demand pacing, not fire-and-forget: an encoder starts at the first segment asked for, is
-paused once it is ``lookahead`` segments past the furthest segment anyone asked for, and is
-stopped when nobody asked anything of its profile for ``idle_after`` seconds (its segments
-stay). A request far from the encoder's position restarts it there (a seek); a request after
-a crash restarts it at the missing segment.
+An encoder starts at the first segment asked for and is paused (SIGSTOP) once it works a
+lookahead past the furthest segment asked for. A request far from it, or behind where it
+started, restarts it there (a seek). A profile nobody asked a segment of for
+``idle_segments`` segment durations loses its encoder; its finished segments stay, and
+asking again resumes at the first missing one. An encoder that dies is restarted at the
+missing segment, by whoever waits for one or by the next request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import attrs
-from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.defer import Deferred, DeferredLock, TimeoutError
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.threads import deferToThread
 from twisted.logger import Logger
 
 from revenge.blackbeard.contract import (
@@ -24,38 +26,41 @@ from revenge.blackbeard.contract import (
     TranscodeStatus,
 )
 from revenge.transcoder import metrics
-from revenge.transcoder.encoder import Encoder
+from revenge.transcoder.encoder import Encoder, remove_unfinished
+from revenge.transcoder.pacing import Pacing, first_missing, needs_seek, should_pause
 
 _log = Logger()
+# Consecutive crashes without a finished segment before a profile's requests fail.
+MAX_CRASHES = 3
 
 
 class NotYet(Exception):
     """The segment is not written yet; ask again shortly."""
 
 
-@attrs.frozen
-class Pacing:
-    """How far encoders run ahead, when they stop, and how long a request waits."""
-
-    lookahead: int = 8
-    idle_segments: float = 3.0  # x segment duration without requests → stop the encoder
-    wait: float = 15.0
+class EncoderFailed(Exception):
+    """ffmpeg keeps failing for this profile (the source is unreadable or broken)."""
 
 
-@attrs.define
+@attrs.define(eq=False)
 class ProfileState:
-    """A profile's finished segments, its encoder and who waits for what."""
+    """A profile's finished segments, its encoder and the requests waiting on it."""
 
     profile: Profile
+    directory: Path
     segments: dict[int, Path] = attrs.field(factory=dict)
     encoder: Encoder | None = None
     waiters: dict[int, list[Deferred[Path]]] = attrs.field(factory=dict)
     furthest: int = -1
-    last_request_at: float = 0.0
     runs: int = 0
+    crashes: int = 0
+    last_demand: float = 0.0
+    idle_timer: IDelayedCall | None = None
+    lock: DeferredLock = attrs.field(factory=DeferredLock)
 
 
-SpawnEncoder = Callable[["Transcode", ProfileState, int, str], Encoder]
+# (transcode, profile state, first segment, reason) -> a started encoder; raises Busy.
+SpawnEncoder = Callable[["Transcode", ProfileState, int, str], Awaitable[Encoder]]
 
 
 class Transcode:
@@ -66,126 +71,233 @@ class Transcode:
         self.id = transcode_id
         self.request = request
         self.directory = directory
+        self.errors: list[str] = []
+        self.closed = False
         self._clock = clock
         self._pacing = pacing
         self._spawn = spawn
-        self.profiles = {p.name: ProfileState(p) for p in request.profiles}
-        self.errors: list[str] = []
+        # Directories are named by position, never by anything a request carries.
+        self.profiles = {p.name: ProfileState(p, directory / f"p{i}")
+                         for i, p in enumerate(request.profiles)}
         self.last_activity = clock.seconds()
 
     @property
     def segment_count(self) -> int:
+        """Segments in each profile's playlist."""
         return self.request.segment_count
 
     @property
     def encoders(self) -> list[Encoder]:
+        """This transcode's live ffmpeg processes."""
         return [s.encoder for s in self.profiles.values() if s.encoder is not None]
 
+    def touch(self) -> None:
+        """Someone asked something of this transcode (keeps it from being reaped)."""
+        self.last_activity = self._clock.seconds()
+
     async def segment(self, profile: str, index: int) -> Path:
-        """The finished segment's file, waiting (bounded) while it is made."""
+        """Segment ``index`` of ``profile`` once finished, waiting (bounded) while it is made.
+
+        Raises ``NotYet`` after the wait, ``Busy`` when no encoder can start and
+        ``EncoderFailed`` when ffmpeg keeps dying.
+        """
         state = self.profiles[profile]
-        now = self._clock.seconds()
-        self.last_activity = state.last_request_at = now
-        state.furthest = max(state.furthest, index)
+        self.touch()
+        self._demand(state, index)
         if index in state.segments:
-            self._pace(state)
+            await self._keep_ahead(state, index)
             return state.segments[index]
-        encoder = state.encoder
-        if encoder is None:
-            reason = "start" if not state.runs else "resume"
-            await self._restart(state, index, reason)
-        elif index < encoder.start or index > encoder.position + 1 + self._pacing.lookahead:
-            await self._restart(state, index, "seek")
+        await state.lock.acquire()
+        try:
+            if index not in state.segments:
+                await self._ensure_encoder(state, index)
+        finally:
+            state.lock.release()
+        if index in state.segments:
+            return state.segments[index]
         self._pace(state)
+        return await self._wait(state, index)
+
+    def _demand(self, state: ProfileState, index: int) -> None:
+        state.furthest = max(state.furthest, index)
+        state.last_demand = self._clock.seconds()
+        idle_after = self._pacing.idle_segments * self.request.segment_duration
+        if state.idle_timer is not None and state.idle_timer.active():
+            state.idle_timer.reset(idle_after)
+        else:
+            state.idle_timer = self._clock.callLater(idle_after, self._idle, state)
+
+    async def _ensure_encoder(self, state: ProfileState, index: int) -> None:
+        encoder = state.encoder
+        if encoder is None or encoder.stopping:
+            await self._start(state, index, self._start_reason(state))
+        elif needs_seek(self._pacing, index=index, run_start=encoder.start,
+                        writing=encoder.writing):
+            await self._start(state, index, "seek")
+
+    async def _keep_ahead(self, state: ProfileState, index: int) -> None:
+        """A finished segment was asked for: make sure the ones after it are coming."""
+        if state.encoder is not None:
+            self._pace(state)
+            return
+        missing = first_missing(state.segments, start=index, count=self.segment_count)
+        if missing is None or should_pause(self._pacing, writing=missing, furthest=index):
+            return
+        await state.lock.acquire()
+        try:
+            if state.encoder is None and not self.closed:
+                await self._start(state, missing, self._start_reason(state))
+        except Exception as e:  # the asked-for segment is served anyway
+            _log.info("transcode {id} {profile}: no encoder to resume with: {e}",
+                      id=self.id, profile=state.profile.name, e=e)
+        finally:
+            state.lock.release()
+
+    @staticmethod
+    def _start_reason(state: ProfileState) -> str:
+        if state.crashes:
+            return "restart_after_crash"
+        return "resume" if state.runs else "start"
+
+    async def _start(self, state: ProfileState, index: int, reason: str) -> None:
+        """(Re)start the profile's encoder at segment ``index``."""
+        old, state.encoder = state.encoder, None
+        if old is not None:
+            await old.kill()
+        if self.closed:
+            raise NotYet("the transcode was deleted")
+        if reason == "seek":
+            # Demand is where the seek went; what was asked before it no longer counts.
+            state.furthest = index
+        # Requests the new run will never reach are answered now, not after their wait.
+        for waiting in [i for i in state.waiters if i < index]:
+            self._fail_waiters(state, waiting, NotYet("the encoder moved elsewhere"))
+        state.runs += 1
+        state.encoder = await self._spawn(self, state, index, reason)
+        metrics.ENCODER_STARTS.labels(reason).inc()
+        _log.info("transcode {id} {profile}: encoder {reason} at segment {index} (pid {pid})",
+                  id=self.id, profile=state.profile.name, reason=reason, index=index,
+                  pid=state.encoder.pid)
+
+    def run_directory(self, state: ProfileState) -> Path:
+        """The current run's directory: a restart never rewrites a file being served."""
+        return state.directory / f"run{state.runs}"
+
+    async def _wait(self, state: ProfileState, index: int) -> Path:
         waiter: Deferred[Path] = Deferred()
         state.waiters.setdefault(index, []).append(waiter)
         waiter.addTimeout(self._pacing.wait, self._clock)
         try:
             return await waiter
-        except Exception as e:
-            raise NotYet(str(e) or type(e).__name__) from None
+        except TimeoutError:
+            raise NotYet(f"segment {index} is not written yet") from None
+        finally:
+            waiting = state.waiters.get(index, [])
+            if waiter in waiting:
+                waiting.remove(waiter)
+                if not waiting:
+                    del state.waiters[index]
 
-    async def _restart(self, state: ProfileState, index: int, reason: str) -> None:
-        if state.encoder is not None:
-            old, state.encoder = state.encoder, None
-            await old.stop()
-        state.runs += 1
-        state.encoder = self._spawn(self, state, index, reason)
-        metrics.ENCODER_STARTS.labels(reason).inc()
-        _log.info("transcode {id} {profile}: encoder {reason} at segment {index}",
-                  id=self.id, profile=state.profile.name, reason=reason, index=index)
+    def _fail_waiters(self, state: ProfileState, index: int, error: Exception) -> None:
+        for waiter in state.waiters.pop(index, []):
+            if not waiter.called:
+                waiter.errback(error)
 
-    def run_directory(self, state: ProfileState) -> Path:
-        """Each run writes apart, so a restart never rewrites a file being served."""
-        return self.directory / state.profile.name / f"run{state.runs}"
-
-    def segment_ended(self, state: ProfileState, index: int, path: Path) -> None:
-        """An encoder finished a segment."""
+    def segment_finished(self, state: ProfileState, index: int, path: Path) -> None:
+        """An encoder finished segment ``index``."""
         state.segments.setdefault(index, path)
+        state.crashes = 0
         for waiter in state.waiters.pop(index, []):
             if not waiter.called:
                 waiter.callback(state.segments[index])
         self._pace(state)
 
-    def encoder_ended(self, state: ProfileState, encoder: Encoder, error: str | None) -> None:
-        """An encoder exited: finished, killed by us, or crashed."""
+    def encoder_ended(self, state: ProfileState, encoder: Encoder) -> None:
+        """An encoder's process is gone: finished, stopped by us, or crashed."""
         if state.encoder is encoder:
             state.encoder = None
-        if error is not None and encoder.alive is False and state.encoder is None:
-            self.errors.append(f"{state.profile.name}: {error}"[-500:])
-            _log.warn("transcode {id} {profile}: encoder ended: {error}", id=self.id,
-                      profile=state.profile.name, error=error)
-        for index, waiters in list(state.waiters.items()):
-            if index not in state.segments and state.encoder is None:
-                del state.waiters[index]
-                for waiter in waiters:
-                    if not waiter.called:
-                        waiter.errback(NotYet("the encoder stopped"))
+        run = encoder.directory
+        finished = {i for i, p in state.segments.items() if p.parent == run}
+        deferToThread(remove_unfinished, run, finished).addErrback(
+            lambda f: _log.failure("removing an encoder's unfinished files failed", f))
+        if encoder.error is None:
+            return
+        state.crashes += 1
+        self.errors = [*self.errors[-9:], f"{state.profile.name}: {encoder.error}"[-500:]]
+        _log.warn("transcode {id} {profile}: encoder died: {error}", id=self.id,
+                  profile=state.profile.name, error=encoder.error)
+        if not state.waiters or state.encoder is not None or self.closed:
+            return
+        if state.crashes >= MAX_CRASHES:
+            for index in list(state.waiters):
+                self._fail_waiters(state, index, EncoderFailed(encoder.error))
+            return
+        Deferred.fromCoroutine(self._restart_for_waiters(state)).addErrback(
+            lambda f: _log.failure("restarting a dead encoder failed", f))
+
+    async def _restart_for_waiters(self, state: ProfileState) -> None:
+        """Those waiting need not wait for their timeout and a retry to get a new ffmpeg."""
+        await state.lock.acquire()
+        try:
+            if state.encoder is None and state.waiters and not self.closed:
+                await self._start(state, min(state.waiters), "restart_after_crash")
+        except Exception as e:
+            for index in list(state.waiters):
+                self._fail_waiters(state, index, e)
+        finally:
+            state.lock.release()
 
     def _pace(self, state: ProfileState) -> None:
         encoder = state.encoder
-        if encoder is None:
+        if encoder is None or encoder.stopping:
             return
-        if encoder.position >= state.furthest + self._pacing.lookahead:
+        if should_pause(self._pacing, writing=encoder.writing, furthest=state.furthest):
             encoder.pause()
         else:
             encoder.resume()
 
-    def stop_idle_encoders(self) -> None:
-        """Stop encoders nobody has asked anything of for a while (segments stay)."""
-        limit = self._pacing.idle_segments * self.request.segment_duration
-        now = self._clock.seconds()
-        for state in self.profiles.values():
-            if state.encoder is not None and now - state.last_request_at > limit:
-                _log.info("transcode {id} {profile}: no demand, encoder stopped", id=self.id,
-                          profile=state.profile.name)
-                encoder, state.encoder = state.encoder, None
-                encoder.stop()
+    def _idle(self, state: ProfileState) -> None:
+        """Nobody asked for this profile for a while: stop its encoder, keep its segments."""
+        state.idle_timer = None
+        if state.waiters:
+            # Someone is still waiting (the wait can outlast the idle time): not idle.
+            self._demand(state, state.furthest)
+            return
+        encoder = state.encoder
+        if encoder is not None and not encoder.stopping:
+            state.encoder = None
+            metrics.IDLE_STOPS.inc()
+            _log.info("transcode {id} {profile}: no demand, encoder stopped at segment "
+                      "{index}", id=self.id, profile=state.profile.name, index=encoder.writing)
+            encoder.kill()
 
-    async def close(self) -> None:
-        """Stop every encoder and wait until they are gone."""
+    async def close(self, *, grace: float | None = None) -> None:
+        """Answer every waiter and stop every encoder (SIGKILL, or SIGTERM then SIGKILL
+        after ``grace`` seconds); fires once every process is gone."""
+        self.closed = True
+        ending: list[Deferred[None]] = []
         for state in self.profiles.values():
-            if state.encoder is not None:
-                encoder, state.encoder = state.encoder, None
-                await encoder.stop()
-            for waiters in state.waiters.values():
-                for waiter in waiters:
-                    if not waiter.called:
-                        waiter.errback(NotYet("the transcode was deleted"))
-            state.waiters.clear()
+            if state.idle_timer is not None and state.idle_timer.active():
+                state.idle_timer.cancel()
+            for index in list(state.waiters):
+                self._fail_waiters(state, index, NotYet("the transcode was deleted"))
+        for encoder in [e for t in self.profiles.values() if (e := t.encoder) is not None]:
+            ending.append(encoder.kill() if grace is None else encoder.terminate(grace))
+        for state in self.profiles.values():
+            state.encoder = None
+        for ended in ending:
+            await ended
 
     def status(self) -> TranscodeStatus:
         """Where each profile stands."""
         last: dict[str, int] = {}
-        for name, profile_state in self.profiles.items():
-            index = -1
-            while index + 1 in profile_state.segments:
-                index += 1
-            last[name] = index
-        done = all(v == self.segment_count - 1 for v in last.values())
-        running = any(s.encoder is not None and not s.encoder.paused
-                      for s in self.profiles.values())
-        state: TranscodeState = "finished" if done else "running" if running else "paused"
-        if len(self.errors) > 3 and not running and not done:
-            state = "failed"
-        return TranscodeStatus(self.id, state, self.segment_count, last, tuple(self.errors))
+        for name, state in self.profiles.items():
+            missing = first_missing(state.segments, start=0, count=self.segment_count)
+            last[name] = (self.segment_count if missing is None else missing) - 1
+        states = self.profiles.values()
+        finished = all(v == self.segment_count - 1 for v in last.values())
+        running = any(s.encoder is not None and not s.encoder.paused for s in states)
+        overall: TranscodeState = "finished" if finished else "running" if running else "paused"
+        if not finished and not running and any(s.crashes >= MAX_CRASHES for s in states):
+            overall = "failed"
+        return TranscodeStatus(self.id, overall, self.segment_count, last, tuple(self.errors))
