@@ -122,6 +122,7 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
 
     api = build_api(library=library, store=store, playback_service=playback,
                     streaming=streaming, max_ranges=config.stream.max_ranges,
+                    hls_js_url=config.web.hls_js_url,
                     checks={"store": store.is_open, "blackbeard": lambda: client.healthy})
     site = RevengeSite(api.resource(), listener="public", cors=config.server.cors,
                        timeout=config.server.connection_timeout)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from klein import Klein
 
-from revenge.api import health, media, playback
+from revenge.api import health, media, playback, web
 from revenge.api.auth import Authenticator
 from revenge.api.errors import install_error_handlers
 from revenge.library.service import LibraryService
@@ -23,13 +23,17 @@ def build_api(
     streaming: Streaming,
     checks: Mapping[str, Callable[[], bool]],
     max_ranges: int,
+    hls_js_url: str,
 ) -> Klein:
     """The public API app; route groups stay in their own modules."""
     app = Klein()
+    # A doubled slash is a 404, not werkzeug's redirect (which would surface as a 500).
+    app.url_map.merge_slashes = False
     auth = Authenticator(store)
     install_error_handlers(app)
     health.install(app, checks=checks)
     media.install(app, library=library, store=store, auth=auth,
                   check_direct_token=playback_service.check_direct_token, max_ranges=max_ranges)
     playback.install(app, playback=playback_service, streaming=streaming, auth=auth)
+    web.install(app, hls_js_url=hls_js_url)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,6 +40,9 @@ def _check(where: str, expected: Any, value: Any, meta: Mapping[str, Any]) -> An
         raise ConfigError(f"{where}: {value!r} is out of range [{low}, {high}]")
     if choices is not None and value not in choices:
         raise ConfigError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    pattern = meta.get("pattern")
+    if pattern is not None and not re.match(pattern, value):
+        raise ConfigError(f"{where}: {value!r} is not a valid value here")
     return value
 
 

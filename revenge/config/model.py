@@ -18,9 +18,11 @@ def setting(
     low: float | None = None,
     high: float | None = None,
     choices: tuple[str, ...] | None = None,
+    pattern: str | None = None,
 ) -> Any:
     """A config field with its default and the bounds a loaded value must respect."""
-    return attrs.field(default=default, metadata={"low": low, "high": high, "choices": choices})
+    return attrs.field(default=default, metadata={"low": low, "high": high, "choices": choices,
+                                                  "pattern": pattern})
 
 
 @attrs.frozen
@@ -62,7 +64,7 @@ class FfmpegConfig:
 class BlackbeardConfig:
     """The transcoder: an external Blackbeard at ``url``, else the embedded one."""
 
-    url: str = setting("")
+    url: str = setting("", pattern=r"^(https?://\S+)?$")
 
 
 @attrs.frozen
@@ -100,7 +102,8 @@ class CacheConfig:
 class WebConfig:
     """The built-in web player."""
 
-    hls_js_url: str = setting("https://cdn.jsdelivr.net/npm/hls.js@1/dist/hls.min.js")
+    hls_js_url: str = setting("https://cdn.jsdelivr.net/npm/hls.js@1/dist/hls.min.js",
+                              pattern=r"^(https?://[^\s\"'<>]+|/[^/\s\"'<>][^\s\"'<>]*)$")
 
 
 @attrs.frozen

@@ -42,6 +42,8 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[server]\nshutdown_grace = 'soon'\n", "[server] shutdown_grace: expected float"),
         ("[server\n", "not valid TOML"),
         ("server = 3\n", "[server] must be a table"),
+        ("[web]\nhls_js_url = 'javascript:alert(1)'\n", "[web] hls_js_url: 'javascript"),
+        ("[blackbeard]\nurl = 'ftp://x'\n", "[blackbeard] url: 'ftp://x' is not a valid"),
     ],
 )
 def test_bad_values_name_the_key_and_file(tmp_path: Path, text: str, message: str) -> None:
