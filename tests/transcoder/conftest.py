@@ -1,0 +1,127 @@
+"""Fixtures: the source served over real HTTP with Range support (token required), and a
+Blackbeard on a loopback port with real ffmpeg."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest_twisted
+import treq
+from twisted.internet import reactor
+from twisted.internet.interfaces import IListeningPort
+from twisted.web.resource import ErrorPage, IResource, Resource
+from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.static import File
+
+from revenge.ffmpeg import ffmpeg_binary
+from revenge.transcoder import BlackbeardService, Pacing, make_transcoder_service
+
+TOKEN_HEADER = "X-Revenge-Internal-Token"
+TOKEN = "s3cret-token"
+
+
+class _Guarded(Resource):
+    """The clip, only for requests with the internal token, as Revenge's /internal/stream."""
+
+    isLeaf = False
+
+    def __init__(self, clip: Path) -> None:
+        super().__init__()
+        self._file = File(str(clip))
+        self.ranged = 0  # requests that carried a Range header
+
+    def getChild(self, path: bytes, request: Request) -> IResource:
+        if request.getHeader(TOKEN_HEADER) != TOKEN:
+            return ErrorPage(403, "Forbidden", "no token")
+        if request.getHeader("Range"):
+            self.ranged += 1
+        return self._file
+
+
+class _Hang(Resource):
+    """Never answers: an encoder reading it stays alive, working, and makes nothing."""
+
+    isLeaf = True
+
+    def render_GET(self, request: Request) -> int:
+        return NOT_DONE_YET
+
+
+@attrs.define
+class Source:
+    """The clip on loopback HTTP (and a URL that never answers)."""
+
+    url: str
+    headers: dict[str, str]
+    resource: _Guarded
+    hang_url: str
+
+
+@attrs.define
+class Blackbeard:
+    """A started Blackbeard, its base URL and the source it reads."""
+
+    service: BlackbeardService
+    url: str
+    source: Source
+    work_dir: Path
+
+    async def create(self, *, profiles: list[dict[str, Any]], segment_duration: float = 2.0,
+                     duration: float = 30.0, source_url: str | None = None) -> str:
+        """POST a transcode of the source; its id."""
+        body = {"source_url": source_url or self.source.url, "source_headers": self.source.headers,
+                "duration": duration, "segment_duration": segment_duration,
+                "profiles": profiles}
+        response = await treq.post(f"{self.url}/api/v1/transcodes",
+                                   data=json.dumps(body).encode())
+        assert response.code == 201, await response.text()
+        transcode_id: str = (await response.json())["id"]
+        return transcode_id
+
+    def encoders(self) -> int:
+        """ffmpeg processes alive."""
+        return len(self.service.transcoder.encoders)
+
+
+P240_COPY = {"name": "240p", "height": 240, "video_bitrate": 400_000, "audio_bitrate": 64_000,
+             "video_codec": "copy", "audio_codec": "aac"}
+P144 = {"name": "144p", "height": 144, "video_bitrate": 150_000, "audio_bitrate": 48_000}
+
+
+@pytest_twisted.async_yield_fixture
+async def source(clip_30s: Path) -> AsyncIterator[Source]:
+    """The 30 s clip served with Range support at ``/stream/clip.mp4`` (token needed)."""
+    root = Resource()
+    guarded = _Guarded(clip_30s)
+    root.putChild(b"stream", guarded)
+    root.putChild(b"hang", _Hang())
+    port: IListeningPort = reactor.listenTCP(0, Site(root), interface="127.0.0.1")
+    base = f"http://127.0.0.1:{port.getHost().port}"
+    try:
+        yield Source(f"{base}/stream/clip.mp4", {TOKEN_HEADER: TOKEN}, guarded, f"{base}/hang")
+    finally:
+        await port.stopListening()
+
+
+async def start_blackbeard(source: Source, work_dir: Path, **options: Any) -> Blackbeard:
+    """Build and start a Blackbeard with test-sized ffmpeg settings."""
+    options.setdefault("pacing", Pacing())
+    service, url = make_transcoder_service(
+        work_dir=work_dir, ffmpeg=ffmpeg_binary(), reactor=reactor, threads=1,
+        preset="ultrafast", **options)
+    service.startService()
+    return Blackbeard(service, await url, source, work_dir)
+
+
+@pytest_twisted.async_yield_fixture
+async def blackbeard(source: Source, tmp_path: Path) -> AsyncIterator[Blackbeard]:
+    """A Blackbeard with the default pacing, stopped (and checked clean) afterwards."""
+    started = await start_blackbeard(source, tmp_path / "work")
+    try:
+        yield started
+    finally:
+        await started.service.stopService()
