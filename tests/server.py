@@ -109,7 +109,11 @@ class Server:
             except OSError:
                 return False
 
-        wait_for(answering, what="the server to answer")
+        try:
+            wait_for(answering, what="the server to answer")
+        except BaseException:
+            self.stop(signal.SIGKILL)
+            raise
         return self
 
     def url(self, path: str) -> str:
