@@ -13,6 +13,9 @@ from pathlib import Path
 
 from revenge.blackbeard.contract import Profile, TranscodeRequest
 
+# The segment muxer's CSV list of remuxed segments: ``name,start,end`` per finished segment.
+CUTS = "cuts.csv"
+
 
 def segment_file(index: int) -> str:
     """The file (and URL) name of segment ``index``: ``0.ts``, ``1.ts``, ..."""
@@ -45,8 +48,8 @@ def ffmpeg_arguments(
     args += ["-i", request.source_url, "-map", "0:v:0", "-map", "0:a:0?",
              "-threads", str(threads), "-filter_threads", "1"]
     if profile.video_codec == "copy":
-        # Cuts fall on the source's keyframes; the caller offers copy only for sources
-        # whose keyframes allow it.
+        # Cuts fall on the source's keyframes. Whether those sit on the segment boundaries
+        # shows only as segments end: the list of cut times is checked (see Encoder).
         args += ["-c:v", "copy"]
     else:
         rate = profile.video_bitrate
@@ -58,8 +61,10 @@ def ffmpeg_arguments(
         args += ["-c:a", "copy"]
     else:
         args += ["-c:a", "aac", "-b:a", str(profile.audio_bitrate), "-ac", "2"]
-    args += ["-max_muxing_queue_size", "1024",
-             "-f", "segment", "-segment_time", f"{d}", "-segment_start_number", str(start),
+    args += ["-max_muxing_queue_size", "1024", "-f", "segment"]
+    if profile.video_codec == "copy":
+        args += ["-segment_list", str(directory / CUTS), "-segment_list_type", "csv"]
+    args += ["-segment_time", f"{d}", "-segment_start_number", str(start),
              "-segment_format", "mpegts", "-output_ts_offset", offset,
              str(directory / "%d.ts")]
     return args

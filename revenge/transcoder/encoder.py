@@ -23,10 +23,13 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from revenge.transcoder import metrics
+from revenge.transcoder.command import CUTS
 
 _ENDED = re.compile(rb"segment:'(?:[^']*/)?(\d+)\.ts' count:\d+ ended")
 _OPENING = re.compile(rb"Opening '(?:[^']*/)?(\d+)\.ts' for writing")
 _log = Logger()
+# How far a remuxed segment's end may be from its boundary (about a few frames).
+CUT_TOLERANCE = 0.2
 
 
 class _Protocol(ProcessProtocol):
@@ -64,6 +67,7 @@ class Encoder:
         last: int,
         on_segment: Callable[[int, Path], None],
         on_end: Callable[[Encoder], None],
+        check_cuts: float | None = None,
     ) -> None:
         self.directory = directory
         self.start = start
@@ -71,6 +75,9 @@ class Encoder:
         self.paused = False
         self.stopping = False  # a stop was asked for: its end is not an error
         self.error: str | None = None
+        # A remux whose source keyframes do not fall on the segment boundaries.
+        self.misaligned = False
+        self._check_cuts = check_cuts
         self.ended: Deferred[None] = Deferred()
         self._last = last
         self._unconfirmed: set[int] = set()
@@ -112,9 +119,32 @@ class Encoder:
     def _confirm(self, indexes: set[int]) -> None:
         self._unconfirmed -= indexes
         for index in sorted(indexes):
-            if index <= self._last:
-                metrics.SEGMENTS.inc()
-                self._on_segment(index, self.directory / f"{index}.ts")
+            if self.misaligned or index > self._last:
+                return
+            if index < self._last and not self._cut_on_boundary(index):
+                self.misaligned = True
+                self.error = (f"the source's keyframes do not fall on the segment boundaries "
+                              f"(segment {index}): remux impossible")
+                self.kill()
+                return
+            metrics.SEGMENTS.inc()
+            self._on_segment(index, self.directory / f"{index}.ts")
+
+    def _cut_on_boundary(self, index: int) -> bool:
+        """For a remux: did segment ``index`` end at its boundary, ``(index+1)*D``?"""
+        if self._check_cuts is None:
+            return True
+        # A line a segment: a read of a few hundred bytes, fine on the reactor thread.
+        try:
+            lines = (self.directory / CUTS).read_text().splitlines()
+        except OSError:
+            return False
+        for line in lines:
+            name, _, times = line.partition(",")
+            if name == f"{index}.ts":
+                end = float(times.rpartition(",")[2])
+                return abs(end - (index + 1) * self._check_cuts) <= CUT_TOLERANCE
+        return False
 
     def pause(self) -> None:
         """Stop the process where it is (SIGSTOP): no CPU until resumed."""

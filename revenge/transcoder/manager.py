@@ -178,7 +178,9 @@ class TranscoderService(Service):
             reactor=self._reactor, arguments=arguments, directory=directory, start=start,
             last=transcode.segment_count - 1,
             on_segment=lambda index, path: transcode.segment_finished(state, index, path),
-            on_end=ended)
+            on_end=ended,
+            check_cuts=(transcode.request.segment_duration
+                        if state.profile.video_codec == "copy" else None))
         self._live[encoder] = state
         return encoder
 

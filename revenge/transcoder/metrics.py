@@ -12,7 +12,8 @@ ENCODERS = Gauge("revenge_blackbeard_encoders_running",
                  "ffmpeg processes alive (running or paused).")
 ENCODER_STARTS = Counter(
     "revenge_blackbeard_encoder_starts",
-    "ffmpeg starts by reason: start, seek, restart_after_crash, resume.", ["reason"])
+    "ffmpeg starts by reason: start, seek, restart_after_crash, resume, remux_fallback.",
+    ["reason"])
 SEGMENTS = Counter("revenge_blackbeard_segments_produced", "Segments ffmpeg finished.")
 PAUSES = Counter("revenge_blackbeard_encoder_pauses",
                  "Encoders paused (SIGSTOP) for running a lookahead past demand.")

@@ -222,10 +222,16 @@ class Transcode:
             lambda f: _log.failure("removing an encoder's unfinished files failed", f))
         if encoder.error is None:
             return
-        state.crashes += 1
         self.errors = [*self.errors[-9:], f"{state.profile.name}: {encoder.error}"[-500:]]
-        _log.warn("transcode {id} {profile}: encoder died: {error}", id=self.id,
-                  profile=state.profile.name, error=encoder.error)
+        if encoder.misaligned:
+            # Remuxing cannot make these segments: encode this profile from here on.
+            state.profile = attrs.evolve(state.profile, video_codec="h264")
+            _log.warn("transcode {id} {profile}: {error}; encoding instead", id=self.id,
+                      profile=state.profile.name, error=encoder.error)
+        else:
+            state.crashes += 1
+            _log.warn("transcode {id} {profile}: encoder died: {error}", id=self.id,
+                      profile=state.profile.name, error=encoder.error)
         if not state.waiters or state.encoder is not None or self.closed:
             return
         if state.crashes >= MAX_CRASHES:
@@ -240,7 +246,8 @@ class Transcode:
         await state.lock.acquire()
         try:
             if state.encoder is None and state.waiters and not self.closed:
-                await self._start(state, min(state.waiters), "restart_after_crash")
+                reason = "remux_fallback" if state.crashes == 0 else "restart_after_crash"
+                await self._start(state, min(state.waiters), reason)
         except Exception as e:
             for index in list(state.waiters):
                 self._fail_waiters(state, index, e)

@@ -92,17 +92,23 @@ P240_COPY = {"name": "240p", "height": 240, "video_bitrate": 400_000, "audio_bit
 P144 = {"name": "144p", "height": 144, "video_bitrate": 150_000, "audio_bitrate": 48_000}
 
 
-@pytest_twisted.async_yield_fixture
-async def source(clip_30s: Path) -> AsyncIterator[Source]:
-    """The 30 s clip served with Range support at ``/stream/clip.mp4`` (token needed)."""
+def serve(clip: Path) -> tuple[Source, IListeningPort]:
+    """Serve ``clip`` with Range support at ``/stream/clip.mp4`` (token needed)."""
     root = Resource()
-    guarded = _Guarded(clip_30s)
+    guarded = _Guarded(clip)
     root.putChild(b"stream", guarded)
     root.putChild(b"hang", _Hang())
     port: IListeningPort = reactor.listenTCP(0, Site(root), interface="127.0.0.1")
     base = f"http://127.0.0.1:{port.getHost().port}"
+    return Source(f"{base}/stream/clip.mp4", {TOKEN_HEADER: TOKEN}, guarded, f"{base}/hang"), port
+
+
+@pytest_twisted.async_yield_fixture
+async def source(clip_30s: Path) -> AsyncIterator[Source]:
+    """The 30 s clip on loopback HTTP."""
+    served, port = serve(clip_30s)
     try:
-        yield Source(f"{base}/stream/clip.mp4", {TOKEN_HEADER: TOKEN}, guarded, f"{base}/hang")
+        yield served
     finally:
         await port.stopListening()
 

@@ -16,8 +16,15 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from revenge.transcoder import Pacing
-from tests.media import media_duration
-from tests.transcoder.conftest import P144, P240_COPY, Blackbeard, Source, start_blackbeard
+from tests.media import make_clip, media_duration
+from tests.transcoder.conftest import (
+    P144,
+    P240_COPY,
+    Blackbeard,
+    Source,
+    serve,
+    start_blackbeard,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -229,3 +236,32 @@ async def test_a_full_encoder_budget_answers_503(source: Source, tmp_path: Path)
     finally:
         await blackbeard.service.stopService()
     assert blackbeard.encoders() == 0
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_remux_of_a_source_with_unfit_keyframes_is_encoded_instead(
+    tmp_path: Path
+) -> None:
+    # A keyframe every 2.48 s: no cut can fall on a 2 s boundary without encoding.
+    clip = make_clip(tmp_path / "gop.mp4", seconds=10, extra=("-g", "62"))
+    served, port = serve(clip)
+    blackbeard = await start_blackbeard(served, tmp_path / "work")
+    try:
+        tid = await blackbeard.create(profiles=[P240_COPY], duration=10.0)
+        base = f"{blackbeard.url}/api/v1/transcodes/{tid}"
+        local = tmp_path / "local"
+        local.mkdir()
+        for index in range(5):
+            code, body = await get(f"{base}/240p/{index}.ts")
+            assert code == 200, body
+            (local / f"{index}.ts").write_bytes(body)
+        code, text = await get(f"{base}/240p/index.m3u8")
+        (local / "index.m3u8").write_bytes(text)
+        assert abs(media_duration(str(local / "index.m3u8")) - 10.0) <= 0.5
+        status = await (await treq.get(base)).json()
+        assert any("keyframes" in e for e in status["errors"]), status
+        profile = blackbeard.service.transcoder.transcodes[tid].profiles["240p"].profile
+        assert profile.video_codec == "h264"
+    finally:
+        await blackbeard.service.stopService()
+        await port.stopListening()
