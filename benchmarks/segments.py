@@ -123,13 +123,19 @@ def nginx(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], int] | None:
     conf = work / "nginx.conf"
     conf.write_text(f"""
 worker_processes 1; daemon off; pid {work}/nginx.pid; error_log {work}/nginx.err;
+user root;
 events {{ worker_connections 1024; }}
 http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
   server {{ listen 127.0.0.1:{port}; root {root}; }} }}
 """)
     process = subprocess.Popen(["taskset", "-c", SERVER_CORE, binary, "-c", str(conf)])
-    wait_for(lambda: http("GET", f"http://127.0.0.1:{port}/").status in (200, 403, 404),
-             what="nginx")
+    def answering() -> bool:
+        try:
+            return http("GET", f"http://127.0.0.1:{port}/0.ts", timeout=1).status == 200
+        except OSError:
+            return False
+
+    wait_for(answering, what="nginx")
     return process, port
 
 

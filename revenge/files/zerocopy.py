@@ -26,14 +26,15 @@ class TruncatedFile(OSError):
 
 @attrs.define
 class _Region:
-    fd: int
+    fd: int  # -1 for a region of memory
     offset: int
     remaining: int
     done: Deferred[None]
+    memory: memoryview | None = None
 
 
 class SendfileServer(tcp.Server):
-    """``tcp.Server`` plus ``sendfile(fd, offset, count)``.
+    """``tcp.Server`` plus ``sendfile(fd, offset, count)`` and ``send_buffer(data)``.
 
     ``file_bytes_sent`` counts what ``os.sendfile`` has handed to the kernel on this
     connection: the only bytes of a file this process ever "reads" when zero-copy.
@@ -52,6 +53,18 @@ class SendfileServer(tcp.Server):
             done.callback(None)
             return done
         self._regions.append(_Region(fd, offset, count, done))
+        self.startWriting()  # type: ignore[no-untyped-call]
+        return done
+
+    def send_buffer(self, data: bytes) -> Deferred[None]:
+        """Send ``data`` after what was written so far, straight from this object: no copy
+        into Twisted's buffer (the kernel's copy is the only one). Fires when the kernel has
+        taken it all; fails if the connection is lost first."""
+        done: Deferred[None] = Deferred()
+        if not data:
+            done.callback(None)
+            return done
+        self._regions.append(_Region(-1, 0, len(data), done, memoryview(data)))
         self.startWriting()  # type: ignore[no-untyped-call]
         return done
 
@@ -74,18 +87,22 @@ class SendfileServer(tcp.Server):
         sent = 0
         while self._regions and self._buffer_empty() and sent < _PER_WAKEUP:
             region = self._regions[0]
+            size = min(region.remaining, _PER_WAKEUP)
             try:
-                n = os.sendfile(self.socket.fileno(), region.fd, region.offset,
-                                min(region.remaining, _PER_WAKEUP))
+                if region.memory is not None:
+                    n = self.socket.send(region.memory[region.offset : region.offset + size])
+                else:
+                    n = os.sendfile(self.socket.fileno(), region.fd, region.offset, size)
             except BlockingIOError:
                 return None
             except OSError as e:
                 return e
-            if n == 0:  # the file is shorter than promised
-                self._regions.popleft()
-                region.done.errback(TruncatedFile("file truncated while being sent"))
-                continue
-            self.file_bytes_sent += n
+            if region.memory is None:
+                if n == 0:  # the file is shorter than promised
+                    self._regions.popleft()
+                    region.done.errback(TruncatedFile("file truncated while being sent"))
+                    continue
+                self.file_bytes_sent += n
             region.offset += n
             region.remaining -= n
             sent += n
