@@ -115,11 +115,27 @@ def hammer(
     return total
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used by ``pid`` and its waited-for children."""
+def _stat(pid: int) -> list[str]:
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = sum(int(x) for x in fields[11:15])
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and of its live children (nginx's workers)."""
+    pids = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if int(_stat(int(entry))[1]) == pid:
+                    pids.append(int(entry))
+            except OSError:
+                continue
+    ticks = 0
+    for one in pids:
+        try:
+            ticks += sum(int(x) for x in _stat(one)[11:15])
+        except OSError:
+            continue
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
