@@ -26,14 +26,6 @@ CONFIG = "[playback]\nsegment_duration = 2.0\n"
 
 
 @pytest.fixture
-def media_dir(tmp_path: Path, clip_30s: Path) -> Path:
-    media = tmp_path / "media"
-    media.mkdir()
-    os.link(clip_30s, media / "film.mp4")
-    return media
-
-
-@pytest.fixture
 def clip_360p(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 640x360 clip: a ladder of three (source, 240p, 144p), so the start is the middle."""
     return make_clip(tmp_path_factory.mktemp("media") / "clip360.mp4", seconds=24,

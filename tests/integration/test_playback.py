@@ -51,14 +51,6 @@ def ffmpeg_children(pid: int) -> list[int]:
 
 
 @pytest.fixture
-def media_dir(tmp_path: Path, clip_30s: Path) -> Path:
-    media = tmp_path / "media"
-    media.mkdir()
-    os.link(clip_30s, media / "film.mp4")
-    return media
-
-
-@pytest.fixture
 def server(tmp_path: Path, media_dir: Path) -> Iterator[Server]:
     data = tmp_path / "data"
     token = admin_token(data)
