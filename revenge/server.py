@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import shutil
 from typing import Any
 
 from twisted.application.service import Service
@@ -90,10 +89,10 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     client = BlackbeardClient(base_url=config.blackbeard.url or "http://127.0.0.1:0",
                               reactor=reactor, rng=random.Random())
     if not config.blackbeard.url:
-        work = data / "transcodes"
-        shutil.rmtree(work, ignore_errors=True)  # a crash's leftovers; before the reactor runs
         transcoder = TranscoderService(
-            work_dir=work, ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None), reactor=reactor)
+            work_dir=data / "transcodes", ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None),
+            reactor=reactor, max_encoders=config.blackbeard.max_encoders,
+            threads=config.blackbeard.encoder_threads)
         embedded = listener("tcp:0:interface=127.0.0.1",
                             RevengeSite(build_transcoder_app(transcoder).resource(),
                                         listener="blackbeard"), reactor=reactor)

@@ -65,6 +65,8 @@ class BlackbeardConfig:
     """The transcoder: an external Blackbeard at ``url``, else the embedded one."""
 
     url: str = setting("", pattern=r"^(https?://\S+)?$")
+    max_encoders: int = setting(4, low=1, high=64)
+    encoder_threads: int = setting(2, low=1, high=64)
 
 
 @attrs.frozen
