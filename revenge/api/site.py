@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import unquote_to_bytes
 from typing import Any
 
 from twisted.logger import Logger
@@ -25,6 +26,18 @@ class _Preflight(Resource):
 
 
 _PREFLIGHT = _Preflight()  # type: ignore[no-untyped-call]
+
+
+class _BadPath(Resource):
+    isLeaf = True
+
+    def render(self, request: Request) -> bytes:
+        request.setResponseCode(400)
+        request.setHeader(b"Content-Type", b"application/json")
+        return b'{"error":{"code":"bad_path","message":"the path is not UTF-8"}}'
+
+
+_BAD_PATH = _BadPath()  # type: ignore[no-untyped-call]
 
 _log = Logger(namespace="revenge.http")
 
@@ -130,6 +143,11 @@ class RevengeSite(Site):
         self.in_flight: set[Request] = set()
 
     def getResourceFor(self, request: Request) -> IResource:
+        try:
+            unquote_to_bytes(request.path).decode("utf-8")
+        except UnicodeDecodeError:
+            request.route = "bad_path"  # type: ignore[attr-defined]
+            return _BAD_PATH
         # Browser players on other origins: answer preflights here, before any route.
         if self.cors:
             origin = request.getHeader(b"origin")
