@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import selectors
@@ -34,18 +35,21 @@ from pathlib import Path
 import attrs
 
 from benchmarks.httpload import cpu_seconds, rss_bytes
+from revenge.library.scan import media_id
 
 SERVER_CORE, CLIENT_CORE = "0", "1"
 TOKEN = "bench-token"
-FILE = "big.bin"
+FILE = "big.mp4"  # a media name, so the library indexes it (unprobeable: fine)
 SIZE = 1 << 30
 RANGE = 64 * 1024
-HERE = Path(__file__).resolve().parent
-# The one place that says how Revenge is started: ``{port}``, ``{dir}`` and ``{token}`` are
-# filled in; the URL it serves ``{dir}/big.bin`` at is ``REVENGE_PATH``.
-REVENGE_COMMAND = [sys.executable, str(HERE / "range_server.py"), "--port", "{port}",
-                   "--dir", "{dir}", "--token", "{token}"]
-REVENGE_PATH = f"/internal/stream/{FILE}"
+# The one place that says how Revenge is started: the real ``twistd revenge``, logging to
+# /dev/null like the stock server, Blackbeard's internal listener on ``{port}``. Its data
+# directory ``{data}`` is given the benchmark's internal token beforehand; the file is
+# served at /internal/stream/ + its media id.
+TWISTD = str(Path(sys.executable).with_name("twistd"))
+REVENGE_COMMAND = [TWISTD, "-n", "--pidfile=", "-l", os.devnull, "revenge", "--media", "{dir}",
+                   "--data-dir", "{data}", "--listen", "tcp:0:interface=127.0.0.1",
+                   "--internal-listen", "tcp:{port}:interface=127.0.0.1"]
 
 
 @attrs.frozen
@@ -76,17 +80,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
-    deadline = time.monotonic() + 30
+def wait_listening(port: int, process: subprocess.Popen[bytes], name: str, path: str) -> None:
+    """Until ``path`` answers (Revenge's library scan comes after its port opens)."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{name} exited with {process.returncode}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(request(path, "Range: bytes=0-0\r\n"))
+                if read_head(sock)[0] in (200, 206):
+                    return
         except OSError:
-            time.sleep(0.05)  # a child process starting: nothing to wait on but the port
-    raise RuntimeError(f"{name} did not listen on {port}")
+            pass
+        time.sleep(0.05)  # a child process starting: nothing to wait on but the port
+    raise RuntimeError(f"{name} did not serve {path} on {port}")
 
 
 @contextmanager
@@ -95,7 +103,7 @@ def running(name: str, command: list[str], port: int, path: str) -> Iterator[Ser
     process = subprocess.Popen(["taskset", "-c", SERVER_CORE, *command],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_listening(port, process, name)
+        wait_listening(port, process, name, path)
         yield Server(name, process.pid, port, path)
     finally:
         process.terminate()
@@ -288,13 +296,17 @@ def main() -> None:
                 f.write(block)
         servers: list[tuple[str, list[str] | None, str]] = []
         port = free_port()
-        command = [part.format(port=port, dir=root, token=TOKEN) for part in REVENGE_COMMAND]
-        servers.append(("revenge", command, REVENGE_PATH))
+        data = work / "data"
+        data.mkdir()
+        (data / "secrets.json").write_text(json.dumps(
+            {"signing_key": "00" * 32, "internal_token": TOKEN}))
+        command = [part.format(port=port, dir=root, data=data) for part in REVENGE_COMMAND]
+        revenge_path = f"/internal/stream/{media_id(os.path.realpath(root / FILE))}"
+        servers.append(("revenge", command, revenge_path))
         nginx_port = free_port()
         servers.append(("nginx", nginx_command(root, nginx_port, work), f"/{FILE}"))
-        twistd = str(Path(sys.executable).with_name("twistd"))
         stock_port = free_port()
-        servers.append(("twistd web", [twistd, "-n", "-l", os.devnull, "--pidfile=", "web",
+        servers.append(("twistd web", [TWISTD, "-n", "-l", os.devnull, "--pidfile=", "web",
                                        "--listen", f"tcp:{stock_port}:interface=127.0.0.1",
                                        "--path", str(root)], f"/{FILE}"))
         ports = {"revenge": port, "nginx": nginx_port, "twistd web": stock_port}

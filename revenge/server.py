@@ -75,7 +75,8 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     internal_site = RevengeSite(
         build_internal(library, token=secrets.internal_token,
                        max_ranges=config.stream.max_ranges),
-        listener="internal", timeout=config.server.connection_timeout)
+        listener="internal", timeout=config.server.connection_timeout,
+        log_successes=config.server.log_internal_requests)
     internal = listener(config.server.internal_listen, internal_site, reactor=reactor)
     internal.setName("internal")
     internal_url: list[str] = []

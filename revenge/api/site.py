@@ -135,12 +135,19 @@ class RevengeSite(Site):
     protocol = RevengeChannel  # type: ignore[assignment]
 
     def __init__(
-        self, resource: IResource, *, listener: str, cors: bool = False, **kwargs: Any
+        self, resource: IResource, *, listener: str, cors: bool = False,
+        log_successes: bool = True, **kwargs: Any
     ) -> None:
         super().__init__(resource, **kwargs)  # type: ignore[no-untyped-call]
         self.listener = listener
         self.cors = cors
+        # Off for machine traffic (Blackbeard's thousands of range reads a second): then
+        # only failed or aborted requests are logged; the metrics still count every one.
+        self.log_successes = log_successes
         self.in_flight: set[Request] = set()
+        # Metric children by label values, bound once: ``labels()`` costs more than inc().
+        self._counters: dict[tuple[str, bytes, str], Any] = {}
+        self._by_route: dict[str, tuple[Any, Any]] = {}
 
     def getResourceFor(self, request: Request) -> IResource:
         try:
@@ -170,9 +177,20 @@ class RevengeSite(Site):
         duration = time.monotonic() - getattr(request, "started", time.monotonic())
         sent = request.sentLength
         method = request.method.decode("ascii", "replace")
-        REQUESTS.labels(self.listener, route, method, status).inc()
-        LATENCY.labels(self.listener, route).observe(duration)
-        BYTES_SENT.labels(self.listener, route).inc(sent)
+        key = (route, request.method, status)
+        counter = self._counters.get(key)
+        if counter is None:
+            # Bounded: routes are templates, methods and statuses few.
+            counter = self._counters[key] = REQUESTS.labels(self.listener, route, method, status)
+        counter.inc()
+        timing = self._by_route.get(route)
+        if timing is None:
+            timing = self._by_route[route] = (LATENCY.labels(self.listener, route),
+                                              BYTES_SENT.labels(self.listener, route))
+        timing[0].observe(duration)
+        timing[1].inc(sent)
+        if not self.log_successes and not aborted and request.code < 400:
+            return
         _log.info(
             "{method} {path} {status} {bytes}B {duration_ms:.1f}ms",
             method=method,

@@ -38,6 +38,7 @@ class ServerConfig:
     shutdown_grace: float = setting(4.0, low=0.0, high=60.0)
     connection_timeout: float = setting(30.0, low=1.0, high=3600.0)
     cors: bool = setting(True)
+    log_internal_requests: bool = setting(False)
 
 
 @attrs.frozen
