@@ -72,11 +72,10 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
         store, public_url=_public_url(config.server.listen[0])), _ProbeService(probe), library]
 
     # The internal listener: Blackbeard reads originals here.
-    internal_site = RevengeSite(
-        build_internal(library, token=secrets.internal_token,
-                       max_ranges=config.stream.max_ranges),
-        listener="internal", timeout=config.server.connection_timeout,
-        log_successes=config.server.log_internal_requests)
+    internal_site = build_internal(library, token=secrets.internal_token,
+                                   max_ranges=config.stream.max_ranges,
+                                   timeout=config.server.connection_timeout,
+                                   log_successes=config.server.log_internal_requests)
     internal = listener(config.server.internal_listen, internal_site, reactor=reactor)
     internal.setName("internal")
     internal_url: list[str] = []

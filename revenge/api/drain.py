@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Protocol
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
@@ -10,9 +11,14 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
-from revenge.api.site import RevengeSite
-
 _log = Logger()
+
+
+class _HasInFlight(Protocol):
+    """A site or factory that knows its requests under way."""
+
+    @property
+    def in_flight(self) -> Collection[object]: ...
 _POLL = 0.05
 
 
@@ -21,7 +27,8 @@ class DrainService(Service):
 
     name = "drain"
 
-    def __init__(self, sites: Sequence[RevengeSite], *, grace: float, clock: IReactorTime) -> None:
+    def __init__(self, sites: Sequence[_HasInFlight], *, grace: float,
+                 clock: IReactorTime) -> None:
         self._sites = sites
         self._grace = grace
         self._clock = clock

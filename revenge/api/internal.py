@@ -1,4 +1,4 @@
-"""The internal listener's tree: ``/internal/stream/{id}`` and ``/internal/probe/{id}``."""
+"""The internal listener: ``/internal/stream/{id}`` and ``/internal/probe/{id}``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
+from revenge.files.fastpath import InternalHTTPFactory
 from revenge.files.resource import InternalStreamResource, MediaFile, content_type_for, json_error
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
@@ -41,8 +42,9 @@ class _Probe(Resource):
         }).encode()
 
 
-def build_internal(library: LibraryService, *, token: str, max_ranges: int) -> Resource:
-    """The root resource of the internal listener."""
+def build_internal(library: LibraryService, *, token: str, max_ranges: int,
+                   timeout: float, log_successes: bool) -> InternalHTTPFactory:
+    """The internal listener's protocol factory, with its two routes."""
 
     def lookup(media_id: str) -> MediaFile | None:
         record: MediaRecord | None = library.get(media_id)
@@ -50,10 +52,7 @@ def build_internal(library: LibraryService, *, token: str, max_ranges: int) -> R
             return None
         return MediaFile(record.path, content_type_for(record.path))
 
-    internal = Resource()
-    internal.putChild(b"stream", InternalStreamResource(lookup, token=token,
-                                                        max_ranges=max_ranges))
-    internal.putChild(b"probe", _Probe(library, token))
-    root = Resource()
-    root.putChild(b"internal", internal)
-    return root
+    return InternalHTTPFactory({
+        b"stream": InternalStreamResource(lookup, token=token, max_ranges=max_ranges),
+        b"probe": _Probe(library, token),
+    }, timeout=timeout, log_successes=log_successes)

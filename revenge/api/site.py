@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import unquote_to_bytes
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -135,15 +135,11 @@ class RevengeSite(Site):
     protocol = RevengeChannel  # type: ignore[assignment]
 
     def __init__(
-        self, resource: IResource, *, listener: str, cors: bool = False,
-        log_successes: bool = True, **kwargs: Any
+        self, resource: IResource, *, listener: str, cors: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(resource, **kwargs)  # type: ignore[no-untyped-call]
         self.listener = listener
         self.cors = cors
-        # Off for machine traffic (Blackbeard's thousands of range reads a second): then
-        # only failed or aborted requests are logged; the metrics still count every one.
-        self.log_successes = log_successes
         self.in_flight: set[Request] = set()
         # Metric children by label values, bound once: ``labels()`` costs more than inc().
         self._counters: dict[tuple[str, bytes, str], Any] = {}
@@ -189,8 +185,6 @@ class RevengeSite(Site):
                                               BYTES_SENT.labels(self.listener, route))
         timing[0].observe(duration)
         timing[1].inc(sent)
-        if not self.log_successes and not aborted and request.code < 400:
-            return
         _log.info(
             "{method} {path} {status} {bytes}B {duration_ms:.1f}ms",
             method=method,

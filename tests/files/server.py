@@ -7,6 +7,7 @@ import http.client
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 from twisted.internet import reactor, tcp
@@ -16,6 +17,7 @@ from twisted.internet.threads import deferToThread
 from twisted.web.resource import Resource
 
 from revenge.api.site import RevengeSite
+from revenge.files.fastpath import InternalHTTPFactory
 from revenge.files.resource import InternalStreamResource, MediaFile
 from revenge.files.zerocopy import SendfilePort
 
@@ -35,6 +37,7 @@ class StreamServer:
 
     files: dict[str, Path]
     zero_copy: bool = True
+    lean: bool = False  # the internal listener's own HTTP/1.1 (fastpath) instead of a Site
     looked_up: list[str] = attrs.field(factory=list)
     port: tcp.Port | None = None
     clock: IReactorTime | None = None
@@ -45,12 +48,16 @@ class StreamServer:
         return MediaFile(str(path), "video/mp4") if path else None
 
     def start(self) -> int:
-        internal = Resource()
-        internal.putChild(b"stream", InternalStreamResource(self.lookup, token=TOKEN,
-                                                            clock=self.clock))
-        root = Resource()
-        root.putChild(b"internal", internal)
-        site = RevengeSite(root, listener="internal")
+        stream = InternalStreamResource(self.lookup, token=TOKEN, clock=self.clock)
+        site: Any
+        if self.lean:
+            site = InternalHTTPFactory({b"stream": stream})
+        else:
+            internal = Resource()
+            internal.putChild(b"stream", stream)
+            root = Resource()
+            root.putChild(b"internal", internal)
+            site = RevengeSite(root, listener="internal")
         port_class = SendfilePort if self.zero_copy else tcp.Port
         self.port = port_class(0, site, 50, "127.0.0.1", reactor)
         self.port.startListening()

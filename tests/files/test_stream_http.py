@@ -28,10 +28,11 @@ def media_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest_twisted.async_yield_fixture(params=[True, False], ids=["sendfile", "copying"])
+@pytest_twisted.async_yield_fixture(params=["sendfile", "copying", "lean"])
 async def server(request: pytest.FixtureRequest, media_file: Path) -> AsyncIterator[
         tuple[StreamServer, int]]:
-    running = StreamServer({"m1": media_file}, zero_copy=request.param)
+    running = StreamServer({"m1": media_file}, zero_copy=request.param != "copying",
+                           lean=request.param == "lean")
     port = running.start()
     yield running, port
     await running.stop()
