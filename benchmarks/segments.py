@@ -125,7 +125,7 @@ def nginx(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], int] | None:
 worker_processes 1; daemon off; pid {work}/nginx.pid; error_log {work}/nginx.err;
 user root;
 events {{ worker_connections 1024; }}
-http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+http {{ access_log off; sendfile on; keepalive_requests 100000;
   server {{ listen 127.0.0.1:{port}; root {root}; }} }}
 """)
     process = subprocess.Popen(["taskset", "-c", SERVER_CORE, binary, "-c", str(conf)])
