@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from tests.media import make_clip
-from tests.server import Server, http, wait_for
+from tests.server import Server, admin_token, http, wait_for
 
 
 def main() -> None:
@@ -33,7 +33,9 @@ def main() -> None:
             folder = media / f"dir{n // 100:03d}"
             folder.mkdir(parents=True, exist_ok=True)
             shutil.copy(clip, folder / f"clip{n:05d}.mp4")
-        server = Server(work / "run", ["--media", str(media), "--data-dir", str(work / "data")])
+        token = admin_token(work / "data")
+        server = Server(work / "run", ["--media", str(media), "--data-dir", str(work / "data")],
+                        token=token)
         latencies: list[float] = []
         done = threading.Event()
 
