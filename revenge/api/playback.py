@@ -138,6 +138,7 @@ def install(
                                                     cmcd)
         kind = SEGMENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
         request.setHeader(b"X-Served-From", delivery.source.encode())
+        request.logged = True  # type: ignore[attr-defined]  # "segment served" said it all
         request.setHeader(b"Cache-Control", b"private, max-age=3600")
         return SegmentResource(delivery.data, content_type=kind,
                                on_sent=session.adapter.segment_sent)

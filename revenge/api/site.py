@@ -185,6 +185,8 @@ class RevengeSite(Site):
                                               BYTES_SENT.labels(self.listener, route))
         timing[0].observe(duration)
         timing[1].inc(sent)
+        if getattr(request, "logged", False) and not aborted and request.code < 400:
+            return  # the route logged a more telling event of its own
         _log.info(
             "{method} {path} {status} {bytes}B {duration_ms:.1f}ms",
             method=method,

@@ -116,4 +116,8 @@ class Streaming:
             stats.buffer_time += time.monotonic() - started
         session.segment_delivered(index * self._segment_duration)
         self._playback.note_progress(session)
+        _log.info("segment served {session} {profile}/{index} from {source} in {latency_ms:.1f}ms",
+                  session=session.id, profile=chosen.name, index=index,
+                  source=delivery.source, latency_ms=(time.monotonic() - started) * 1000,
+                  bytes=len(delivery.data))
         return delivery, session
