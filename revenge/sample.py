@@ -16,8 +16,9 @@ SAMPLES = (
 )
 
 
-def make_sample(directory: Path) -> list[Path]:
-    """Encode the sample clips into ``directory`` (skipping those already there)."""
+def make_sample(directory: Path, *, time_scale: float = 1.0) -> list[Path]:
+    """Encode the sample clips into ``directory`` (skipping those already there);
+    ``time_scale`` shortens them (tests use a small one)."""
     directory.mkdir(parents=True, exist_ok=True)
     made = []
     for name, seconds, size, pattern, tone in SAMPLES:
@@ -25,10 +26,11 @@ def make_sample(directory: Path) -> list[Path]:
         made.append(path)
         if path.exists():
             continue
+        length = f"{seconds * time_scale:.3f}"
         subprocess.run(
             [ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-y",
-             "-f", "lavfi", "-i", f"{pattern}=size={size}:rate=25:duration={seconds}",
-             "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}",
+             "-f", "lavfi", "-i", f"{pattern}=size={size}:rate=25",
+             "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000", "-t", length,
              "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-g", "50",
              "-c:a", "aac", "-b:a", "128k", "-metadata", f"title={path.stem}", str(path)],
             check=True,
