@@ -12,6 +12,7 @@ from revenge.api.app import build_api
 from revenge.api.drain import DrainService
 from revenge.api.internal import build_internal
 from revenge.api.listener import TCPListenerService, listener
+from revenge.api.segments import SegmentRoute
 from revenge.api.site import RevengeSite
 from revenge.blackbeard.client import BlackbeardClient
 from revenge.blackbeard.service import BlackbeardHealthService
@@ -124,7 +125,8 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
                     hls_js_url=config.web.hls_js_url,
                     checks={"store": store.is_open, "blackbeard": lambda: client.healthy})
     site = RevengeSite(api.resource(), listener="public", cors=config.server.cors,
-                       timeout=config.server.connection_timeout)
+                       timeout=config.server.connection_timeout,
+                       fast_route=SegmentRoute(streaming).match)
     children.append(DrainService([site, internal_site], grace=config.server.shutdown_grace,
                                  clock=reactor))
     children.append(internal)

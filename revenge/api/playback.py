@@ -7,24 +7,18 @@ from typing import Any
 
 from klein import Klein
 from twisted.web.iweb import IRequest
-from twisted.web.resource import IResource
 
 from revenge.api.auth import Authenticator
 from revenge.api.body import field, json_body
 from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import route
-from revenge.playback.cmcd import HEADERS as CMCD_HEADERS
-from revenge.playback.cmcd import parse_cmcd
 from revenge.playback.direct import ClientCapabilities
 from revenge.playback.service import PlaybackService
 from revenge.playback.session import SessionOptions, State
 from revenge.playback.streaming import Streaming
-from revenge.playback.writer import SegmentResource
 
 PLAYLIST_TYPE = b"application/vnd.apple.mpegurl"
 NO_CACHE = b"no-cache, no-store, must-revalidate"
-SEGMENT_TYPES = {"ts": "video/mp2t", "m4s": "video/iso.segment", "mp4": "video/mp4",
-                 "aac": "audio/aac", "vtt": "text/vtt"}
 
 
 def _token(request: IRequest) -> str:
@@ -129,19 +123,6 @@ def install(
     async def media_playlist(request: IRequest, session_id: str, profile: str) -> bytes:
         text = await streaming.media_playlist(session_id, profile, _token(request))
         return _playlist(request, text)
-
-    @route(app, "/api/v1/playback/<string:session_id>/<string:profile>/<string:name>")
-    async def segment(request: IRequest, session_id: str, profile: str, name: str) -> IResource:
-        cmcd = parse_cmcd(request.args.get(b"CMCD", []),
-                          [v for h in CMCD_HEADERS if (v := request.getHeader(h)) is not None])
-        delivery, session = await streaming.segment(session_id, profile, name, _token(request),
-                                                    cmcd)
-        kind = SEGMENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
-        request.setHeader(b"X-Served-From", delivery.source.encode())
-        request.logged = True  # type: ignore[attr-defined]  # "segment served" said it all
-        request.setHeader(b"Cache-Control", b"private, max-age=3600")
-        return SegmentResource(delivery.data, content_type=kind,
-                               on_sent=session.adapter.segment_sent)
 
 
 def _playlist(request: IRequest, text: str) -> bytes:

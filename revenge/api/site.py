@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -135,11 +136,14 @@ class RevengeSite(Site):
     protocol = RevengeChannel  # type: ignore[assignment]
 
     def __init__(
-        self, resource: IResource, *, listener: str, cors: bool = False, **kwargs: Any
+        self, resource: IResource, *, listener: str, cors: bool = False,
+        fast_route: Callable[[Request], IResource | None] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(resource, **kwargs)  # type: ignore[no-untyped-call]
         self.listener = listener
         self.cors = cors
+        # A hot route answered before the root resource (and Klein) is consulted.
+        self.fast_route = fast_route
         self.in_flight: set[Request] = set()
         # Metric children by label values, bound once: ``labels()`` costs more than inc().
         self._counters: dict[tuple[str, bytes, str], Any] = {}
@@ -161,6 +165,8 @@ class RevengeSite(Site):
                 if request.method == b"OPTIONS":
                     request.route = "preflight"  # type: ignore[attr-defined]
                     return _PREFLIGHT
+        if self.fast_route is not None and (fast := self.fast_route(request)) is not None:
+            return fast
         return super().getResourceFor(request)  # type: ignore[no-untyped-call,no-any-return]
 
     def log(self, request: http.Request) -> None:  # called by Request.finish
