@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
 from revenge.files.fastpath import InternalHTTPFactory
-from revenge.files.resource import InternalStreamResource, MediaFile, content_type_for, json_error
+from revenge.files.resource import (
+    InternalStreamResource,
+    MediaFile,
+    content_type_for,
+    holds_internal_token,
+    json_error,
+)
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
 
@@ -26,9 +31,9 @@ class _Probe(Resource):
 
     def render_GET(self, request: Request) -> bytes:
         request.route = "/internal/probe/{id}"  # type: ignore[attr-defined]
-        if not hmac.compare_digest(request.getHeader(b"x-revenge-internal-token") or b"",
-                                   self._token):
-            return json_error(request, 401, "unauthorized", "the internal token is wrong")
+        if not holds_internal_token(request, self._token):
+            return json_error(request, 401, "unauthorized",
+                              "the internal token is missing or wrong")
         media_id = b"/".join(request.postpath or []).decode("ascii", "replace")
         record = self._library.get(media_id)
         if record is None:

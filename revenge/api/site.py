@@ -8,14 +8,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web import http
 from twisted.web.http import HTTPChannel
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
 
-from revenge.observability.http_metrics import BYTES_SENT, LATENCY, REQUESTS
+from revenge.observability.request_log import RequestMeter
 
 
 class _Preflight(Resource):
@@ -40,7 +39,6 @@ class _BadPath(Resource):
 
 _BAD_PATH = _BadPath()  # type: ignore[no-untyped-call]
 
-_log = Logger(namespace="revenge.http")
 
 
 MAX_REQUEST_BODY = 1024 * 1024
@@ -145,9 +143,7 @@ class RevengeSite(Site):
         # A hot route answered before the root resource (and Klein) is consulted.
         self.fast_route = fast_route
         self.in_flight: set[Request] = set()
-        # Metric children by label values, bound once: ``labels()`` costs more than inc().
-        self._counters: dict[tuple[str, bytes, str], Any] = {}
-        self._by_route: dict[str, tuple[Any, Any]] = {}
+        self.meter = RequestMeter(listener)
 
     def getResourceFor(self, request: Request) -> IResource:
         try:
@@ -173,33 +169,12 @@ class RevengeSite(Site):
         self.log_request(request, aborted=False)
 
     def log_request(self, request: http.Request, *, aborted: bool) -> None:
-        """Emit the request's log event and move the request metrics."""
-        route = getattr(request, "route", "unmatched")
+        """Move the request metrics; log the request unless its route logged it already."""
         status = "aborted" if aborted else str(request.code)
-        duration = time.monotonic() - getattr(request, "started", time.monotonic())
-        sent = request.sentLength
-        method = request.method.decode("ascii", "replace")
-        key = (route, request.method, status)
-        counter = self._counters.get(key)
-        if counter is None:
-            # Bounded: routes are templates, methods and statuses few.
-            counter = self._counters[key] = REQUESTS.labels(self.listener, route, method, status)
-        counter.inc()
-        timing = self._by_route.get(route)
-        if timing is None:
-            timing = self._by_route[route] = (LATENCY.labels(self.listener, route),
-                                              BYTES_SENT.labels(self.listener, route))
-        timing[0].observe(duration)
-        timing[1].inc(sent)
-        if getattr(request, "logged", False) and not aborted and request.code < 400:
-            return  # the route logged a more telling event of its own
-        _log.info(
-            "{method} {path} {status} {bytes}B {duration_ms:.1f}ms",
-            method=method,
-            path=request.path.decode("utf-8", "replace"),
-            route=route,
-            status=status,
-            bytes=sent,
-            duration_ms=duration * 1000,
-            listener=self.listener,
-        )
+        # A route that logged a more telling event of its own (a served segment) is not
+        # logged twice, unless it failed.
+        quiet = getattr(request, "logged", False) and not aborted and request.code < 400
+        self.meter.record(
+            route=getattr(request, "route", "unmatched"), method=request.method,
+            path=request.path, status=status, sent=request.sentLength, log=not quiet,
+            duration=time.monotonic() - getattr(request, "started", time.monotonic()))

@@ -24,7 +24,7 @@ from twisted.web.error import UnsupportedMethod
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from revenge.observability.http_metrics import BYTES_SENT, LATENCY, REQUESTS
+from revenge.observability.request_log import RequestMeter
 
 _log = Logger(namespace="revenge.http")
 MAX_HEAD = 16 * 1024
@@ -252,8 +252,7 @@ class InternalHTTPFactory(Factory):
         self.listener = listener
         self.timeout = timeout
         self.in_flight: set[LeanRequest] = set()
-        self._counters: dict[tuple[str, bytes, str], Any] = {}
-        self._timing: dict[str, tuple[Any, Any]] = {}
+        self.meter = RequestMeter(listener)
 
     def buildProtocol(self, addr: Any) -> InternalHTTP:
         return InternalHTTP(self)
@@ -280,24 +279,8 @@ class InternalHTTPFactory(Factory):
     def done(self, request: LeanRequest, *, aborted: bool) -> None:
         """Count the request; log it if it failed (or if every request is logged)."""
         self.in_flight.discard(request)
-        status = "aborted" if aborted else str(request.code)
-        key = (request.route, request.method, status)
-        counter = self._counters.get(key)
-        if counter is None:
-            counter = self._counters[key] = REQUESTS.labels(
-                self.listener, request.route, request.method.decode("ascii", "replace"), status)
-        counter.inc()
-        timing = self._timing.get(request.route)
-        if timing is None:
-            timing = self._timing[request.route] = (
-                LATENCY.labels(self.listener, request.route),
-                BYTES_SENT.labels(self.listener, request.route))
-        duration = time.monotonic() - request.started
-        timing[0].observe(duration)
-        timing[1].inc(request.sentLength)
-        if self.log_successes or aborted or request.code >= 400:
-            _log.info("{method} {path} {status} {bytes}B {duration_ms:.1f}ms",
-                      method=request.method.decode("ascii", "replace"),
-                      path=request.path.decode("utf-8", "replace"), route=request.route,
-                      status=status, bytes=request.sentLength, duration_ms=duration * 1000,
-                      listener=self.listener)
+        self.meter.record(
+            route=request.route, method=request.method, path=request.path,
+            status="aborted" if aborted else str(request.code), sent=request.sentLength,
+            duration=time.monotonic() - request.started,
+            log=self.log_successes or aborted or request.code >= 400)

@@ -229,6 +229,11 @@ class FileResource(Resource):
                           max_ranges=self._max_ranges, clock=self._clock)
 
 
+def holds_internal_token(request: Request, token: bytes) -> bool:
+    """Whether ``request`` shows the internal token (compared in constant time)."""
+    return hmac.compare_digest(request.getHeader(b"x-revenge-internal-token") or b"", token)
+
+
 class InternalStreamResource(Resource):
     """``/internal/stream/{media_id}``: a file by id, for holders of the internal token.
 
@@ -252,8 +257,7 @@ class InternalStreamResource(Resource):
     def render(self, request: Request) -> bytes | int:
         """Check the token, look the id up, serve the file."""
         request.route = self.ROUTE  # type: ignore[attr-defined]
-        given = request.getHeader(b"x-revenge-internal-token") or b""
-        if not hmac.compare_digest(given, self._token):
+        if not holds_internal_token(request, self._token):
             return json_error(request, 401, "unauthorized",
                               "the internal token is missing or wrong")
         postpath = request.postpath or []
