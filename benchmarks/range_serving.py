@@ -47,6 +47,8 @@ RANGE = 64 * 1024
 # directory ``{data}`` is given the benchmark's internal token beforehand; the file is
 # served at /internal/stream/ + its media id.
 TWISTD = str(Path(sys.executable).with_name("twistd"))
+# Servers import this checkout, not whatever copy of Revenge the venv has installed.
+REPOSITORY = str(Path(__file__).resolve().parents[1])
 REVENGE_COMMAND = [TWISTD, "-n", "--pidfile=", "-l", os.devnull, "revenge", "--media", "{dir}",
                    "--data-dir", "{data}", "--listen", "tcp:0:interface=127.0.0.1",
                    "--internal-listen", "tcp:{port}:interface=127.0.0.1"]
@@ -101,7 +103,8 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], name: str, path:
 def running(name: str, command: list[str], port: int, path: str) -> Iterator[Server]:
     """Start ``command`` pinned to the server core; stop it afterwards."""
     process = subprocess.Popen(["taskset", "-c", SERVER_CORE, *command],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONPATH": REPOSITORY})
     try:
         wait_listening(port, process, name, path)
         yield Server(name, process.pid, port, path)
@@ -158,10 +161,12 @@ end
 """
 
 
-def ranges_wrk(server: Server, seconds: float, work: Path, seed: int) -> tuple[float, float, int]:
-    """64 connections of random 64 KiB ranges with wrk: (requests/s, p99 ms, errors)."""
+def ranges_wrk(server: Server, seconds: float, work: Path, seed: int, *,
+               size: int = SIZE) -> tuple[float, float, int]:
+    """64 connections of random 64 KiB ranges of a ``size``-byte file with wrk:
+    (requests/s, p99 ms, errors)."""
     script = work / "ranges.lua"
-    script.write_text(WRK_SCRIPT % {"seed": seed, "last": SIZE - RANGE, "path": server.path,
+    script.write_text(WRK_SCRIPT % {"seed": seed, "last": size - RANGE, "path": server.path,
                                     "span": RANGE - 1, "token": TOKEN})
     done = subprocess.run(
         ["taskset", "-c", CLIENT_CORE, "wrk", "-t1", "-c64", f"-d{seconds}s", "--latency",
@@ -273,6 +278,24 @@ def targets(rows: dict[str, Row]) -> list[str]:
     return out
 
 
+def take_client_core() -> None:
+    """Check wrk and two cores are there; run this process (the clients) on the client core."""
+    if shutil.which("wrk") is None:
+        sys.exit("needs wrk: apt-get install -y wrk (and nginx-light for the nginx column)")
+    if len(os.sched_getaffinity(0)) < 2:
+        sys.exit("needs two cores: one for the server, one for the clients")
+    os.sched_setaffinity(0, {int(CLIENT_CORE)})
+
+
+def revenge_data(work: Path) -> Path:
+    """A data directory for Revenge whose internal token is the benchmark's."""
+    data = work / "data"
+    data.mkdir()
+    (data / "secrets.json").write_text(json.dumps(
+        {"signing_key": "00" * 32, "internal_token": TOKEN}))
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -281,11 +304,7 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--hold", type=float, default=4.0, help="slow readers' seconds")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("needs wrk: apt-get install -y wrk (and nginx-light for the nginx column)")
-    if len(os.sched_getaffinity(0)) < 2:
-        sys.exit("needs two cores: one for the server, one for the clients")
-    os.sched_setaffinity(0, {int(CLIENT_CORE)})
+    take_client_core()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         root = work / "media"
@@ -296,10 +315,7 @@ def main() -> None:
                 f.write(block)
         servers: list[tuple[str, list[str] | None, str]] = []
         port = free_port()
-        data = work / "data"
-        data.mkdir()
-        (data / "secrets.json").write_text(json.dumps(
-            {"signing_key": "00" * 32, "internal_token": TOKEN}))
+        data = revenge_data(work)
         command = [part.format(port=port, dir=root, data=data) for part in REVENGE_COMMAND]
         revenge_path = f"/internal/stream/{media_id(os.path.realpath(root / FILE))}"
         servers.append(("revenge", command, revenge_path))

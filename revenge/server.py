@@ -65,7 +65,8 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     data = config.data_path
     secrets = load_or_create_secrets(data)
     store = SQLiteStore(data / "revenge.sqlite3", reactor=reactor)
-    probe = PyAVProbe(reactor=reactor, threads=config.library.probe_threads)
+    probe = PyAVProbe(reactor=reactor, threads=config.library.probe_threads,
+                      segment_duration=config.playback.segment_duration)
     library = LibraryService(store=store, probe=probe, roots=config.library.media,
                              extensions=config.library.extensions, reactor=reactor,
                              scan_on_start=config.library.scan_on_start)
@@ -77,7 +78,8 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
                                    max_ranges=config.stream.max_ranges,
                                    timeout=config.server.connection_timeout,
                                    log_successes=config.server.log_internal_requests)
-    internal = listener(config.server.internal_listen, internal_site, reactor=reactor)
+    internal = listener(config.server.internal_listen, internal_site, reactor=reactor,
+                        write_timeout=config.server.write_timeout)
     internal.setName("internal")
     internal_url: list[str] = []
     _bound_url(internal, config.server.internal_url, internal_url.append)
@@ -131,7 +133,8 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
                                  clock=reactor))
     children.append(internal)
     for number, endpoint in enumerate(config.server.listen):
-        public = listener(endpoint, site, reactor=reactor)
+        public = listener(endpoint, site, reactor=reactor,
+                          write_timeout=config.server.write_timeout)
         public.setName(f"web-{number}")
         children.append(public)
 

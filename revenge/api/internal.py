@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import unquote_to_bytes
 
+from twisted.web.error import UnsupportedMethod
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
-from revenge.files.fastpath import InternalHTTPFactory
+from revenge.api.site import RevengeSite
 from revenge.files.resource import (
     InternalStreamResource,
     MediaFile,
@@ -40,16 +42,37 @@ class _Probe(Resource):
             return json_error(request, 404, "media_not_found", "no media with this id")
         probe = record.probe
         request.setHeader(b"Content-Type", b"application/json")
-        return json.dumps({
-            "id": record.id, "duration": probe.duration, "container": probe.container,
-            "bitrate": probe.bitrate, "streams": [s.to_json() for s in probe.streams],
-            "error": probe.error,
-        }).encode()
+        return json.dumps({"id": record.id, **probe.to_json()}).encode()
+
+
+class InternalRoutes(Resource):
+    """``/internal/{name}/...`` to the route named ``name``, as a leaf: no traversal objects
+    per request, and JSON for every path and method nothing serves."""
+
+    isLeaf = True
+
+    def __init__(self, routes: dict[bytes, Resource]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._routes = routes
+
+    def render(self, request: Request) -> bytes | int:
+        parts = request.path.split(b"/")
+        route = self._routes.get(parts[2]) if len(parts) > 2 and parts[1] == b"internal" \
+            else None
+        if route is None:
+            return json_error(request, 404, "not_found", "no such resource")
+        request.postpath = [unquote_to_bytes(p) for p in parts[3:]]
+        try:
+            return route.render(request)  # type: ignore[no-any-return]
+        except UnsupportedMethod:
+            request.setHeader(b"Allow", b"GET, HEAD")
+            return json_error(request, 405, "method_not_allowed", "only GET and HEAD")
 
 
 def build_internal(library: LibraryService, *, token: str, max_ranges: int,
-                   timeout: float, log_successes: bool) -> InternalHTTPFactory:
-    """The internal listener's protocol factory, with its two routes."""
+                   timeout: float, log_successes: bool) -> RevengeSite:
+    """The internal listener's ``Site``, with its two routes (served zero-copy when the
+    listener is plain TCP: see ``revenge.api.listener``)."""
 
     def lookup(media_id: str) -> MediaFile | None:
         record: MediaRecord | None = library.get(media_id)
@@ -57,7 +80,9 @@ def build_internal(library: LibraryService, *, token: str, max_ranges: int,
             return None
         return MediaFile(record.path, content_type_for(record.path))
 
-    return InternalHTTPFactory({
+    routes: dict[bytes, Resource] = {
         b"stream": InternalStreamResource(lookup, token=token, max_ranges=max_ranges),
         b"probe": _Probe(library, token),
-    }, timeout=timeout, log_successes=log_successes)
+    }
+    return RevengeSite(InternalRoutes(routes), listener="internal", timeout=timeout,
+                       log_successes=log_successes)

@@ -17,22 +17,27 @@ _PLAIN_TCP = re.compile(r"^tcp:(?:port=)?(\d+)(?::interface=([^:]*))?(?::backlog
 
 
 class TCPListenerService(Service):
-    """Listens on a TCP port with ``SendfilePort``; ``bound`` fires with the port number."""
+    """Listens on a TCP port with ``SendfilePort``; ``bound`` fires with the port number.
+
+    A connection whose client takes no byte of a response for ``write_timeout`` seconds is
+    aborted (None: never).
+    """
 
     def __init__(self, port: int, factory: IProtocolFactory, *, interface: str, backlog: int,
-                 reactor: Any) -> None:
+                 reactor: Any, write_timeout: float | None = None) -> None:
         self._port_number = port
         self._factory = factory
         self._interface = interface
         self._backlog = backlog
         self._reactor = reactor
+        self._write_timeout = write_timeout
         self._port: IListeningPort | None = None
         self.bound: Deferred[int] = Deferred()
 
     def privilegedStartService(self) -> None:
         # Bind early (before twistd drops privileges), as strports services do.
         port = SendfilePort(self._port_number, self._factory, self._backlog, self._interface,
-                            self._reactor)
+                            self._reactor, write_timeout=self._write_timeout)
         port.startListening()
         self._port = port
         super().privilegedStartService()  # type: ignore[no-untyped-call]
@@ -51,11 +56,17 @@ class TCPListenerService(Service):
         return None
 
 
-def listener(description: str, factory: IProtocolFactory, *, reactor: Any) -> Service:
-    """The service listening on ``description`` (a Twisted endpoint string)."""
+def listener(description: str, factory: IProtocolFactory, *, reactor: Any,
+             write_timeout: float | None = None) -> Service:
+    """The service listening on ``description`` (a Twisted endpoint string).
+
+    ``write_timeout`` applies to plain TCP listeners; other endpoint types make their own
+    transports, which have no write-progress timeout.
+    """
     match = _PLAIN_TCP.match(description)
     if match is None:
         return strports.service(description, factory)
     port, interface, backlog = match.groups()
     return TCPListenerService(int(port), factory, interface=interface or "",
-                              backlog=int(backlog or 50), reactor=reactor)
+                              backlog=int(backlog or 50), reactor=reactor,
+                              write_timeout=write_timeout)

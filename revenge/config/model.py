@@ -37,6 +37,8 @@ class ServerConfig:
     log_format: str = setting("text", choices=("text", "json"))
     shutdown_grace: float = setting(4.0, low=0.0, high=60.0)
     connection_timeout: float = setting(30.0, low=1.0, high=3600.0)
+    # A response the client takes no byte of for this long is cut off (stalled readers).
+    write_timeout: float = setting(60.0, low=0.5, high=3600.0)
     cors: bool = setting(True)
     log_internal_requests: bool = setting(False)
 
@@ -49,7 +51,10 @@ class LibraryConfig:
     scan_on_start: bool = setting(True)
     extensions: tuple[str, ...] = setting(
         (".mp4", ".m4v", ".mkv", ".mov", ".webm", ".avi", ".ts", ".mpg", ".mpeg", ".wmv",
-         ".flv", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wav")
+         ".flv", ".vob", ".m2ts", ".mts", ".m2t", ".3gp", ".3g2", ".ogv", ".asf", ".divx",
+         ".f4v", ".rm", ".rmvb", ".dv", ".mxf", ".mka", ".mp3", ".m4a", ".m4b", ".aac",
+         ".flac", ".ogg", ".oga", ".opus", ".wav", ".wma", ".aiff", ".aif", ".ac3", ".dts",
+         ".mp2", ".ape", ".wv")
     )
     probe_threads: int = setting(2, low=1, high=32)
 

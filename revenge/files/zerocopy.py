@@ -4,22 +4,44 @@ ordinary writes, and the listening port that makes such transports.
 A region waits until everything written before it has left Twisted's buffer, then goes from
 the page cache to the socket without passing through Python; the kernel's socket buffer is
 the only buffer, so a slow reader costs no memory here.
+
+The transport also cuts off a client that stops taking bytes: while anything is waiting to be
+sent and the client has taken none of it for the port's ``write_timeout`` seconds, the
+connection is aborted (the response's file closes with it). twisted.web has no such timeout:
+its idle timeout is off while a response is under way, so a stalled reader (a stopped
+ffmpeg, a phone in a pocket) would hold its socket and file forever.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import socket
+import struct
+import termios
 from collections import deque
 from typing import Any
 
 import attrs
 from twisted.internet import error, tcp
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 _PER_WAKEUP = 4 * 1024 * 1024  # bytes sent per writable event before yielding to the reactor
+_CHECKS = 4  # progress checks per write timeout: a stall is cut within 1.25 of it
+_log = Logger()
+
+
+def _unacknowledged(sock: socket.socket) -> int:
+    """Bytes in the kernel's send queue the client has not acknowledged (0 if unknown)."""
+    try:
+        raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    except (OSError, ValueError):
+        return 0
+    return int(struct.unpack("i", raw)[0])
 
 
 class TruncatedFile(OSError):
@@ -42,10 +64,20 @@ class SendfileServer(tcp.Server):
     connection: the only bytes of a file this process ever "reads" when zero-copy.
     """
 
+    # Class defaults: tcp.Server's constructor may already start or stop writing.
+    _write_timeout: float | None = None
+    _watchdog: IDelayedCall | None = None
+    _idle = True  # nothing was waiting to be sent: the next write starts the clock
+    _sent = 0  # bytes the kernel took from us, ever
+    _seen = (0, 0)  # (_sent, bytes the client had not yet acknowledged) at the last check
+    _progress_at = 0.0
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._regions: deque[_Region] = deque()
         self.file_bytes_sent = 0
+        self._write_timeout = getattr(self.server, "write_timeout", None)
+        self._clock = IReactorTime(self.reactor)
 
     def sendfile(self, fd: int, offset: int, count: int) -> Deferred[None]:
         """Send ``count`` bytes of ``fd`` from ``offset`` after what was written so far;
@@ -55,7 +87,7 @@ class SendfileServer(tcp.Server):
             done.callback(None)
             return done
         self._regions.append(_Region(fd, offset, count, done))
-        self.startWriting()  # type: ignore[no-untyped-call]
+        self.startWriting()
         return done
 
     def send_buffer(self, data: bytes) -> Deferred[None]:
@@ -67,11 +99,48 @@ class SendfileServer(tcp.Server):
             done.callback(None)
             return done
         self._regions.append(_Region(-1, 0, len(data), done, memoryview(data)))
-        self.startWriting()  # type: ignore[no-untyped-call]
+        self.startWriting()
         return done
 
     def _buffer_empty(self) -> bool:
         return self.offset == len(self.dataBuffer) and not self._tempDataLen
+
+    def startWriting(self) -> None:
+        super().startWriting()  # type: ignore[no-untyped-call]
+        if self._idle and self._write_timeout:
+            self._idle = False
+            self._progress_at = self._clock.seconds()
+            if self._watchdog is None:
+                self._watchdog = self._clock.callLater(self._write_timeout / _CHECKS,
+                                                       self._watch)
+
+    def stopWriting(self) -> None:
+        super().stopWriting()  # type: ignore[no-untyped-call]
+        self._idle = True
+
+    def _watch(self) -> None:
+        """Abort once bytes have waited ``write_timeout`` seconds and the client took none.
+
+        Taking is either the kernel accepting bytes from us or the client acknowledging
+        bytes queued in the kernel: a slow reader frees socket buffer space in steps too
+        small to make the socket writable, but it is reading.
+        """
+        self._watchdog = None
+        if not self.connected or (self._buffer_empty() and not self._regions):
+            return  # armed again by the next write
+        assert self._write_timeout is not None
+        now = self._clock.seconds()
+        seen = (self._sent, _unacknowledged(self.socket))
+        if seen[0] != self._seen[0] or seen[1] < self._seen[1]:
+            self._progress_at = now
+        self._seen = seen
+        if now - self._progress_at < self._write_timeout:
+            self._watchdog = self._clock.callLater(self._write_timeout / _CHECKS, self._watch)
+            return
+        peer = self.getPeer()  # type: ignore[no-untyped-call]
+        _log.info("cutting off {peer}: it took no byte for {seconds:.1f} s", peer=str(peer),
+                  seconds=now - self._progress_at)
+        self.abortConnection()  # type: ignore[no-untyped-call]
 
     def doWrite(self) -> Any:
         if self._regions:
@@ -85,16 +154,23 @@ class SendfileServer(tcp.Server):
             if error is not None:
                 return error
             if self._regions:
-                self.startWriting()  # type: ignore[no-untyped-call]  # stay registered
+                self.startWriting()  # stay registered
                 return None
         result = super().doWrite()  # type: ignore[no-untyped-call]
         if self._regions and result is None:
-            self.startWriting()  # type: ignore[no-untyped-call]  # regions are next
+            self.startWriting()  # regions are next
         return result
 
     def writeSomeData(self, data: bytes) -> int | error.ConnectionLost:
         if not self._regions:
-            return super().writeSomeData(data)
+            sent: int | error.ConnectionLost = super().writeSomeData(data)
+        else:
+            sent = self._send_more(data)
+        if isinstance(sent, int):
+            self._sent += sent
+        return sent
+
+    def _send_more(self, data: bytes) -> int | error.ConnectionLost:
         # A region follows: MSG_MORE lets the kernel put these few bytes in the same segment
         # as its first bytes (what nginx's tcp_nopush does, without a cork to forget).
         try:
@@ -127,6 +203,7 @@ class SendfileServer(tcp.Server):
                     region.done.errback(TruncatedFile("file truncated while being sent"))
                     continue
                 self.file_bytes_sent += n
+            self._sent += n
             region.offset += n
             region.remaining -= n
             sent += n
@@ -136,6 +213,9 @@ class SendfileServer(tcp.Server):
         return None
 
     def connectionLost(self, reason: Failure) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         regions, self._regions = self._regions, deque()
         for region in regions:
             region.done.errback(reason)
@@ -143,6 +223,11 @@ class SendfileServer(tcp.Server):
 
 
 class SendfilePort(tcp.Port):
-    """A listening TCP port whose connections are ``SendfileServer`` transports."""
+    """A listening TCP port whose connections are ``SendfileServer`` transports, cut off
+    after ``write_timeout`` seconds without write progress (None: never)."""
 
     transport = SendfileServer
+
+    def __init__(self, *args: Any, write_timeout: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.write_timeout = write_timeout

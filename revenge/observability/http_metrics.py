@@ -1,8 +1,15 @@
-"""Metrics every HTTP request moves, whatever its route (default registry, ``revenge_`` prefix)."""
+"""Metrics every HTTP request moves, whatever its route (default registry, ``revenge_`` prefix).
+
+Every label takes a bounded set of values, since any client can make requests: ``listener``
+is one of ours, ``route`` a template (``unmatched`` for paths no route took), ``method`` one
+of ``METHODS`` or ``other``, ``status`` a status this server sent (or ``aborted``).
+"""
 
 from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
+
+METHODS = frozenset({b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"PATCH"})
 
 REQUESTS = Counter(
     "revenge_http_requests", "HTTP requests answered.", ["listener", "route", "method", "status"]
@@ -16,3 +23,8 @@ LATENCY = Histogram(
 BYTES_SENT = Counter(
     "revenge_http_response_bytes", "Response body bytes sent.", ["listener", "route"]
 )
+
+
+def method_label(method: bytes) -> str:
+    """The ``method`` label of a request method: itself if standard, else ``other``."""
+    return method.decode("ascii") if method in METHODS else "other"

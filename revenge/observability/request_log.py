@@ -1,6 +1,6 @@
 """Accounting for one finished (or aborted) HTTP request: the metrics every listener moves
-and its structured log event. Shared by the twisted.web ``Site`` and the internal listener's
-own HTTP/1.1, so both count and log the same way."""
+and its structured log event. Shared by every listener's ``Site``, so all count and log the
+same way."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from twisted.logger import Logger
 
-from revenge.observability.http_metrics import BYTES_SENT, LATENCY, REQUESTS
+from revenge.observability.http_metrics import BYTES_SENT, LATENCY, REQUESTS, method_label
 
 _log = Logger(namespace="revenge.http")
 
@@ -19,18 +19,17 @@ class RequestMeter:
 
     def __init__(self, listener: str) -> None:
         self.listener = listener
-        # Bounded: routes are templates, methods and statuses few.
-        self._counters: dict[tuple[str, bytes, str], Any] = {}
+        # Bounded as the label sets are: route templates, known methods, real statuses.
+        self._counters: dict[tuple[str, str, str], Any] = {}
         self._by_route: dict[str, tuple[Any, Any]] = {}
 
     def record(self, *, route: str, method: bytes, path: bytes, status: str, duration: float,
                sent: int, log: bool) -> None:
         """Count the request; emit its log event when ``log``."""
-        key = (route, method, status)
+        key = (route, method_label(method), status)
         counter = self._counters.get(key)
         if counter is None:
-            counter = self._counters[key] = REQUESTS.labels(
-                self.listener, route, method.decode("ascii", "replace"), status)
+            counter = self._counters[key] = REQUESTS.labels(self.listener, *key)
         counter.inc()
         timing = self._by_route.get(route)
         if timing is None:

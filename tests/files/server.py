@@ -7,17 +7,15 @@ import http.client
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 from twisted.internet import reactor, tcp
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.threads import deferToThread
-from twisted.web.resource import Resource
 
+from revenge.api.internal import InternalRoutes
 from revenge.api.site import RevengeSite
-from revenge.files.fastpath import InternalHTTPFactory
 from revenge.files.resource import InternalStreamResource, MediaFile
 from revenge.files.zerocopy import SendfilePort
 
@@ -33,11 +31,13 @@ class Answer:
 
 @attrs.define
 class StreamServer:
-    """``/internal/stream/{id}`` over files, counting which ids were looked up."""
+    """``/internal/stream/{id}`` over files, counting which ids were looked up; served as
+    the internal listener serves it (with ``zero_copy``, over its transport)."""
 
     files: dict[str, Path]
     zero_copy: bool = True
-    lean: bool = False  # the internal listener's own HTTP/1.1 (fastpath) instead of a Site
+    write_timeout: float | None = None
+    timeout: float = 30.0
     looked_up: list[str] = attrs.field(factory=list)
     port: tcp.Port | None = None
     clock: IReactorTime | None = None
@@ -49,17 +49,13 @@ class StreamServer:
 
     def start(self) -> int:
         stream = InternalStreamResource(self.lookup, token=TOKEN, clock=self.clock)
-        site: Any
-        if self.lean:
-            site = InternalHTTPFactory({b"stream": stream})
+        site = RevengeSite(InternalRoutes({b"stream": stream}), listener="internal",
+                           timeout=self.timeout)
+        if self.zero_copy:
+            self.port = SendfilePort(0, site, 50, "127.0.0.1", reactor,
+                                     write_timeout=self.write_timeout)
         else:
-            internal = Resource()
-            internal.putChild(b"stream", stream)
-            root = Resource()
-            root.putChild(b"internal", internal)
-            site = RevengeSite(root, listener="internal")
-        port_class = SendfilePort if self.zero_copy else tcp.Port
-        self.port = port_class(0, site, 50, "127.0.0.1", reactor)
+            self.port = tcp.Port(0, site, 50, "127.0.0.1", reactor)
         self.port.startListening()
         return int(self.port.getHost().port)
 

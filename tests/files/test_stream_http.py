@@ -28,11 +28,10 @@ def media_file(tmp_path: Path) -> Path:
     return path
 
 
-@pytest_twisted.async_yield_fixture(params=["sendfile", "copying", "lean"])
+@pytest_twisted.async_yield_fixture(params=["sendfile", "copying"])
 async def server(request: pytest.FixtureRequest, media_file: Path) -> AsyncIterator[
         tuple[StreamServer, int]]:
-    running = StreamServer({"m1": media_file}, zero_copy=request.param != "copying",
-                           lean=request.param == "lean")
+    running = StreamServer({"m1": media_file}, zero_copy=request.param != "copying")
     port = running.start()
     yield running, port
     await running.stop()
