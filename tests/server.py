@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 TWISTD = str(Path(sys.executable).with_name("twistd"))
+# Children import this checkout, not whatever copy of Revenge the venv has installed.
+REPOSITORY = str(Path(__file__).resolve().parents[1])
 
 
 def free_port() -> int:
@@ -98,7 +100,7 @@ class Server:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             self.args, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": REPOSITORY},
         )
 
         def answering() -> bool:

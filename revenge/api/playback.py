@@ -126,6 +126,10 @@ def install(
 
 
 def _playlist(request: IRequest, text: str) -> bytes:
+    body = text.encode()
     request.setHeader(b"Content-Type", PLAYLIST_TYPE)
     request.setHeader(b"Cache-Control", NO_CACHE)
-    return text.encode()
+    # Framed by length, not chunked: ffmpeg's HLS demuxer reuses the connection for the
+    # segments and fails at the end of a stream whose playlists came chunked.
+    request.setHeader(b"Content-Length", b"%d" % len(body))
+    return body

@@ -5,20 +5,21 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import attrs
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
-from revenge.blackbeard.contract import Profile
-from revenge.blackbeard.interface import TranscoderError
+from revenge.blackbeard.interface import MediaFailed, TranscoderError
+from revenge.blackbeard.timeline import Timeline
 from revenge.config.model import PlaybackConfig
 from revenge.library.service import LibraryService
 from revenge.playback import session_metrics
 from revenge.playback.direct import ClientCapabilities, can_direct_play
 from revenge.playback.errors import PlaybackError, not_found
-from revenge.playback.ladder import build_ladder
+from revenge.playback.ladder import Ladder, build_ladder
 from revenge.playback.session import Session, SessionOptions, State
 from revenge.playback.transcodes import SharedTranscode, TranscodeManager
 from revenge.security.signing import UrlSigner, Verdict
@@ -98,7 +99,7 @@ class PlaybackService(Service):
                 user_id=record.user_id,
                 media_id=record.media_id,
                 mode=record.options.get("mode", "transcode"),
-                profiles=self._ladder(media, options),
+                ladder=self._ladder(media, options),
                 options=options,
                 created_at=record.created_at,
                 last_activity_at=max(record.last_activity_at, self._clock.seconds()),
@@ -122,12 +123,13 @@ class PlaybackService(Service):
                 _log.info("session {session} idle, stopping", session=session.id)
                 await self._end(session, persist=False)
 
-    def _ladder(self, record: MediaRecord, options: SessionOptions) -> tuple[Profile, ...]:
-        profiles = build_ladder(record.probe, max_bitrate=options.max_bitrate,
-                                remux=self.settings.remux)
+    def _ladder(self, record: MediaRecord, options: SessionOptions) -> Ladder:
+        ladder = build_ladder(record.probe, segment_duration=self.settings.segment_duration,
+                              max_bitrate=options.max_bitrate, remux=self.settings.remux)
         if options.profile is not None:
-            profiles = tuple(p for p in profiles if p.name == options.profile)
-        return profiles
+            ladder = attrs.evolve(
+                ladder, video=tuple(p for p in ladder.video if p.name == options.profile))
+        return ladder
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -141,23 +143,26 @@ class PlaybackService(Service):
             raise not_found("media")
         if record.probe.error is not None:
             raise PlaybackError(422, "media_unplayable", f"cannot play: {record.probe.error}")
+        if not record.probe.duration:
+            raise PlaybackError(422, "media_unplayable", "cannot play: its length is unknown")
         if not 0 <= options.start_position <= (record.probe.duration or 0.0):
             raise PlaybackError(400, "bad_start_position", "start_position is outside the media")
         await self._ready()
         if len(self.sessions_of(user_id)) >= self.settings.max_sessions_per_user:
             raise PlaybackError(429, "too_many_sessions", "close a session before opening another")
-        profiles = self._ladder(record, options)
-        if options.profile is not None and not profiles:
+        ladder = self._ladder(record, options)
+        if options.profile is not None and not ladder.video:
             raise PlaybackError(400, "unknown_profile", "no such profile for this media")
-        direct = not profiles or (
-            client is not None and can_direct_play(record, client, options.max_bitrate))
+        if not ladder.video and not ladder.audio:
+            raise PlaybackError(422, "media_unplayable", "the media has no audio or video")
+        direct = client is not None and can_direct_play(record, client, options.max_bitrate)
         now = self._clock.seconds()
         session = Session(
             id=secrets.token_urlsafe(12),
             user_id=user_id,
             media_id=media_id,
             mode="direct" if direct else "transcode",
-            profiles=profiles,
+            ladder=ladder,
             options=options,
             created_at=now,
             last_activity_at=now,
@@ -262,15 +267,21 @@ class PlaybackService(Service):
         if shared is not None:
             return shared
         record = self._library.get(session.media_id)
-        if record is None or not session.profiles:
+        if record is None:
             raise not_found("media")
-        start = int(session.position // self.settings.segment_duration)
+        start = self.timeline(session).index_at(session.position)
         try:
-            shared = await self._transcodes.acquire(session.id, record, session.profiles, start)
+            shared = await self._transcodes.acquire(session.id, record, session.ladder, start)
+        except MediaFailed as e:
+            raise PlaybackError(422, "media_unplayable", str(e)) from None
         except TranscoderError as e:
             raise PlaybackError(502, "transcoder_failed", str(e)) from None
         self._shared[session.id] = shared
         return shared
+
+    def timeline(self, session: Session) -> Timeline:
+        """The segment boundaries of the session's media."""
+        return Timeline(session.ladder.source.duration, self.settings.segment_duration)
 
     def describe(self, session: Session) -> dict[str, Any]:
         """A session as the API shows it."""
@@ -284,7 +295,9 @@ class PlaybackService(Service):
             "abr": session.options.abr,
             "state": session.state.value,
             "position": session.position,
-            "profiles": [p.name for p in session.profiles],
+            "profiles": [p.name for p in session.ladder.video],
+            "audio": [{"name": a.name, "language": a.language, "label": a.label,
+                       "default": a.default} for a in session.ladder.audio],
             "allowed_profiles": [p.name for p in session.adapter.allowed],
             "current_profile": current.name if current else None,
             "bandwidth": round(estimate.average) if estimate else None,

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 import attrs
 
-from revenge.blackbeard.contract import Profile
 from revenge.playback.adaptation import Adapter
+from revenge.playback.ladder import Ladder
 from revenge.store.records import SessionRecord
 
 
@@ -83,7 +83,7 @@ class Session:
     user_id: str
     media_id: str
     mode: Literal["direct", "transcode"]
-    profiles: tuple[Profile, ...]
+    ladder: Ladder
     options: SessionOptions
     created_at: float
     last_activity_at: float
@@ -95,7 +95,8 @@ class Session:
     stats: SessionStats = attrs.field(factory=SessionStats)
     adapter: Adapter = attrs.field(
         default=attrs.Factory(
-            lambda self: Adapter(self.id, self.profiles, server_abr=self.options.abr == "server"),
+            lambda self: Adapter(self.id, self.ladder.variants,
+                                 server_abr=self.options.abr == "server"),
             takes_self=True,
         )
     )
