@@ -43,7 +43,8 @@ def media_playlist(request: TranscodeRequest, rendition: Rendition) -> str:
     spans = segment_spans(request, rendition)
     lengths = [end - start for start, end in spans]
     lines = ["#EXTM3U", "#EXT-X-VERSION:3",
-             f"#EXT-X-TARGETDURATION:{math.ceil(max(lengths) - 1e-3)}",
+             # RFC 8216 §4.3.3.1: no EXTINF, rounded to the nearest integer, exceeds it.
+             f"#EXT-X-TARGETDURATION:{max(1, math.floor(max(lengths) + 0.5))}",
              "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD",
              "#EXT-X-INDEPENDENT-SEGMENTS"]
     for index, length in enumerate(lengths):
