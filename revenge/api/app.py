@@ -33,7 +33,8 @@ def build_api(
     install_error_handlers(app)
     health.install(app, checks=checks)
     media.install(app, library=library, store=store, auth=auth,
-                  check_direct_token=playback_service.check_direct_token, max_ranges=max_ranges)
+                  check_direct_token=playback_service.check_direct_token,
+                  signer=playback_service.signer, max_ranges=max_ranges)
     playback.install(app, playback=playback_service, streaming=streaming, auth=auth)
     web.install(app, hls_js_url=hls_js_url)
     return app

@@ -65,7 +65,7 @@ class Ladder:
 
 
 def _even(value: float) -> int:
-    return max(2, 2 * int(round(value / 2)))
+    return max(2, 2 * round(value / 2))
 
 
 def _size(width: int, height: int, short: int) -> tuple[int, int]:
@@ -78,8 +78,8 @@ def _size(width: int, height: int, short: int) -> tuple[int, int]:
 def _bitrate(nominal: int, width: int, height: int, short: int) -> int:
     """A rung's bitrate, scaled by its pixels against a 16:9 picture of that size."""
     reference = short * short * 16 / 9
-    scaled = nominal * float(width * height / reference) ** 0.75
-    return max(100_000, int(round(scaled / 1000)) * 1000)
+    scaled: float = nominal * float(width * height / reference) ** 0.75
+    return max(100_000, round(scaled / 1000) * 1000)
 
 
 def remuxable(probe: ProbeResult, video: StreamInfo, segment_duration: float) -> bool:

@@ -49,6 +49,7 @@ class PlaybackService(Service):
         self._store = store
         self._transcodes = transcodes
         self._signer = signer
+        self.signer = signer
         self._clock = clock
         self.settings = settings
         self._sessions: dict[str, Session] = {}

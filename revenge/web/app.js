@@ -32,6 +32,14 @@ const player = new Player({
     buffer: $("stat-buffer"),
     segments: $("stat-segments"),
   },
+  music: {
+    stage: $("stage"),
+    panel: $("now-playing"),
+    cover: $("cover"),
+    title: $("track-title"),
+    artist: $("track-artist"),
+    album: $("track-album"),
+  },
 }, say);
 
 function signIn(message = "") {
