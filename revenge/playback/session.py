@@ -42,6 +42,11 @@ class SessionOptions:
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
+    @staticmethod
+    def fields() -> frozenset[str]:
+        """The names of the options (what a persisted session's options may hold)."""
+        return frozenset(f.name for f in attrs.fields(SessionOptions))
+
 
 @attrs.define
 class SessionStats:
@@ -89,6 +94,10 @@ class Session:
     last_activity_at: float
     state: State = State.BUFFERING
     position: float = 0.0
+    user_name: str = ""
+    client_address: str | None = None
+    # When the position segment requests imply was last written (heartbeats write at once).
+    progress_saved_at: float = 0.0
     # Only real progress may move a resume position: set once a segment has been delivered
     # or the player has reported playing.
     progressed: bool = False
@@ -130,6 +139,7 @@ class Session:
 
     def to_record(self) -> SessionRecord:
         """The persisted form."""
-        options = {**self.options.to_json(), "mode": self.mode}
+        options = {**self.options.to_json(), "mode": self.mode, "user_name": self.user_name,
+                   "client_address": self.client_address}
         return SessionRecord(self.id, self.user_id, self.media_id, self.state.value,
                              self.position, options, self.created_at, self.last_activity_at)
