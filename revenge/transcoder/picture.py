@@ -98,18 +98,6 @@ def x264_arguments(profile: VideoProfile, *, rate: Fraction, longest_segment: fl
     keyint = math.ceil(longest_segment * float(rate)) + 1
     return ["-c:v", "libx264", "-preset", preset, "-profile:v", "high",
             "-level:v", f"{level / 10:.1f}", "-b:v", str(bitrate), "-maxrate", str(bitrate),
-            "-bufsize", str(bitrate * 3 // 2), "-g", str(keyint), "-keyint_min", str(keyint),
+            "-bufsize", str(bitrate), "-g", str(keyint), "-keyint_min", str(keyint),
             "-sc_threshold", "0", "-color_primaries", "bt709", "-color_trc", "bt709",
             "-colorspace", "bt709", "-color_range", "tv"]
-
-
-def peak_bitrate(profile: VideoProfile, shortest_segment: float) -> int:
-    """An upper bound of an encoded variant's bits per second over any one segment.
-
-    The VBV buffer (1.5 s of ``maxrate``) may all land in one segment; MPEG-TS packets
-    and headers add up to ~6%.
-    """
-    if profile.codec == "copy":
-        return profile.peak_bitrate or profile.bitrate * 2
-    seconds = max(shortest_segment, 1.0)
-    return math.ceil(profile.bitrate * (seconds + 1.5) / seconds * 1.06)

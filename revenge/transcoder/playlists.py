@@ -13,12 +13,10 @@ import math
 
 from revenge.blackbeard.contract import AudioProfile, Rendition, TranscodeRequest, VideoProfile
 from revenge.blackbeard.naming import segment_name
-from revenge.transcoder import picture, sound
+from revenge.transcoder import bitrates, picture, sound
 
 AUDIO_GROUP = "aac"
 AAC = "mp4a.40.2"  # what ffmpeg's aac encoder makes: AAC-LC
-# MPEG-TS carries audio in small PES packets: ~12% on top of a 128 kbit/s stream.
-_AUDIO_OVERHEAD = 1.15
 
 
 def segment_spans(request: TranscodeRequest, rendition: Rendition) -> list[tuple[float, float]]:
@@ -63,8 +61,8 @@ def master_playlist(request: TranscodeRequest) -> str:
             lines += [_video_variant(request, profile, audio), f"{profile.name}/index.m3u8"]
     else:
         first = next((a for a in audio if a.default), audio[0])
-        lines += [f"#EXT-X-STREAM-INF:BANDWIDTH={_audio_peak(first)},"
-                  f"AVERAGE-BANDWIDTH={_audio_average(first)},CODECS=\"{AAC}\"",
+        lines += [f"#EXT-X-STREAM-INF:BANDWIDTH={bitrates.audio_peak(first)},"
+                  f"AVERAGE-BANDWIDTH={bitrates.audio_average(first)},CODECS=\"{AAC}\"",
                   f"{first.name}/index.m3u8"]
     return "\n".join(lines) + "\n"
 
@@ -92,18 +90,21 @@ def _video_variant(request: TranscodeRequest, profile: VideoProfile,
                    audio: tuple[AudioProfile, ...]) -> str:
     source = request.source.video
     assert source is not None
-    shortest = min(request.timeline.length(i) for i in range(request.timeline.count))
-    peak = picture.peak_bitrate(profile, shortest)
-    average = profile.bitrate
+    timeline = request.timeline
+    # The last segment may be a short tail; the peak is bounded over whole segments.
+    shortest = min((timeline.length(i) for i in range(timeline.count - 1)),
+                   default=timeline.length(0))
     if profile.codec == "copy":
         codecs, rate, video_range = source.codec_string, source.frame_rate, source.transfer
     else:
         exact = picture.output_rate(source.frame_rate, profile.frame_rate)
         level = picture.h264_level(profile.width, profile.height, exact, profile.bitrate)
         codecs, rate, video_range = picture.codec_string(level), float(exact), "sdr"
+    peak = bitrates.video_peak(profile, rate, shortest)
+    average = bitrates.video_average(profile, rate)
     if audio:
-        peak += max(_audio_peak(a) for a in audio)
-        average += max(_audio_average(a) for a in audio)
+        peak += max(bitrates.audio_peak(a) for a in audio)
+        average += max(bitrates.audio_average(a) for a in audio)
         codecs = f"{codecs},{AAC}" if codecs else AAC
     attributes = [f"BANDWIDTH={peak}", f"AVERAGE-BANDWIDTH={average}"]
     if codecs:
@@ -113,14 +114,6 @@ def _video_variant(request: TranscodeRequest, profile: VideoProfile,
     if audio:
         attributes.append(f'AUDIO="{AUDIO_GROUP}"')
     return "#EXT-X-STREAM-INF:" + ",".join(attributes)
-
-
-def _audio_peak(profile: AudioProfile) -> int:
-    return math.ceil(profile.bitrate * _AUDIO_OVERHEAD * 1.1)
-
-
-def _audio_average(profile: AudioProfile) -> int:
-    return math.ceil(profile.bitrate * _AUDIO_OVERHEAD)
 
 
 def _quoted(text: str) -> str:
