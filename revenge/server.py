@@ -65,7 +65,8 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     data = config.data_path
     secrets = load_or_create_secrets(data)
     store = SQLiteStore(data / "revenge.sqlite3", reactor=reactor)
-    probe = PyAVProbe(reactor=reactor, threads=config.library.probe_threads)
+    probe = PyAVProbe(reactor=reactor, threads=config.library.probe_threads,
+                      segment_duration=config.playback.segment_duration)
     library = LibraryService(store=store, probe=probe, roots=config.library.media,
                              extensions=config.library.extensions, reactor=reactor,
                              scan_on_start=config.library.scan_on_start)

@@ -40,11 +40,7 @@ class _Probe(Resource):
             return json_error(request, 404, "media_not_found", "no media with this id")
         probe = record.probe
         request.setHeader(b"Content-Type", b"application/json")
-        return json.dumps({
-            "id": record.id, "duration": probe.duration, "container": probe.container,
-            "bitrate": probe.bitrate, "streams": [s.to_json() for s in probe.streams],
-            "error": probe.error,
-        }).encode()
+        return json.dumps({"id": record.id, **probe.to_json()}).encode()
 
 
 def build_internal(library: LibraryService, *, token: str, max_ranges: int,

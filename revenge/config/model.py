@@ -49,7 +49,10 @@ class LibraryConfig:
     scan_on_start: bool = setting(True)
     extensions: tuple[str, ...] = setting(
         (".mp4", ".m4v", ".mkv", ".mov", ".webm", ".avi", ".ts", ".mpg", ".mpeg", ".wmv",
-         ".flv", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wav")
+         ".flv", ".vob", ".m2ts", ".mts", ".m2t", ".3gp", ".3g2", ".ogv", ".asf", ".divx",
+         ".f4v", ".rm", ".rmvb", ".dv", ".mxf", ".mka", ".mp3", ".m4a", ".m4b", ".aac",
+         ".flac", ".ogg", ".oga", ".opus", ".wav", ".wma", ".aiff", ".aif", ".ac3", ".dts",
+         ".mp2", ".ape", ".wv")
     )
     probe_threads: int = setting(2, low=1, high=32)
 

@@ -1,7 +1,13 @@
-"""Probing media files with PyAV (FFmpeg's libraries): duration, container, streams."""
+"""Probing media files with PyAV (FFmpeg's libraries): what a streaming server needs to know.
+
+Codecs and their RFC 6381 strings, picture geometry as displayed, interlacing, HDR, tracks
+and their languages, the real duration of a cut-short file, and whether the keyframes
+allow remuxing into segments. The work itself is in ``revenge.library.probing``.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from twisted.internet.defer import Deferred
@@ -10,7 +16,11 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 from zope.interface import Interface, implementer
 
-from revenge.store.records import ProbeResult, StreamInfo
+from revenge.store.records import ProbeResult
+
+# The segment duration the keyframes are checked against unless told otherwise: the
+# playback default (``[playback] segment_duration``).
+DEFAULT_SEGMENT_DURATION = 6.0
 
 
 class IProbe(Interface):
@@ -20,56 +30,48 @@ class IProbe(Interface):
         """Fire with the probe of ``path``."""
 
 
-def probe_file(path: Path) -> ProbeResult:
-    """Probe ``path`` synchronously (call from a worker thread)."""
-    import av
+def probe_file(path: Path, *,
+               segment_duration: float | None = DEFAULT_SEGMENT_DURATION) -> ProbeResult:
+    """Probe ``path`` synchronously (call from a worker thread).
 
+    ``segment_duration`` is the D whose boundaries the keyframes are checked against
+    (None: not checked).
+    """
     try:
+        import av  # deferred: importing FFmpeg's libraries is slow, and only probes need them
+
+        from revenge.library.probing import probe_container
+
+        size = path.stat().st_size
         with av.open(str(path), metadata_errors="ignore") as container:
-            streams = tuple(_stream_info(s) for s in container.streams)
-            if not any(s.kind in ("video", "audio") for s in streams):
-                return ProbeResult(error="no audio or video stream")
-            duration = container.duration / 1_000_000 if container.duration else None
-            title = container.metadata.get("title") or None
-            return ProbeResult(
-                duration=duration,
-                container=container.format.name,
-                bitrate=container.bit_rate or None,
-                title=title,
-                streams=streams,
-            )
+            return probe_container(container, path=path, size=size,
+                                   segment_duration=segment_duration)
     except Exception as e:  # PyAV raises many kinds; any of them means "unprobeable"
-        # The message names the absolute path; the API must not show it.
-        return ProbeResult(error=f"{type(e).__name__}: {e}".replace(str(path), path.name))
+        return ProbeResult(error=_without_directories(f"{type(e).__name__}: {e}", path))
 
 
-def _stream_info(stream: object) -> StreamInfo:
-    kind = getattr(stream, "type", "data") or "data"
-    context = getattr(stream, "codec_context", None)
-    language = getattr(stream, "language", None) or stream.metadata.get("language")  # type: ignore[attr-defined]
-    return StreamInfo(
-        index=stream.index,  # type: ignore[attr-defined]
-        kind=kind if kind in ("video", "audio", "subtitle") else "data",
-        codec=getattr(context, "name", None),
-        width=getattr(context, "width", None) if kind == "video" else None,
-        height=getattr(context, "height", None) if kind == "video" else None,
-        bitrate=getattr(context, "bit_rate", None) or None,
-        channels=getattr(context, "channels", None) if kind == "audio" else None,
-        language=language if language and language != "und" else None,
-    )
+def _without_directories(message: str, path: Path) -> str:
+    """``message`` naming the file by its base name only: the API must not show paths."""
+    for spelling in sorted({str(path), str(path.absolute()), os.path.realpath(path)},
+                           key=len, reverse=True):
+        message = message.replace(spelling, path.name)
+    return message
 
 
 @implementer(IProbe)
 class PyAVProbe:
     """``IProbe`` running PyAV on a pool of worker threads of its own."""
 
-    def __init__(self, *, reactor: IReactorThreads, threads: int = 2) -> None:
+    def __init__(self, *, reactor: IReactorThreads, threads: int = 2,
+                 segment_duration: float | None = DEFAULT_SEGMENT_DURATION) -> None:
         self._reactor = reactor
+        self._segment_duration = segment_duration
         self._pool = ThreadPool(minthreads=0, maxthreads=threads, name="revenge-probe")
         self._pool.start()
 
     def probe(self, path: Path) -> Deferred[ProbeResult]:
-        return deferToThreadPool(self._reactor, self._pool, probe_file, path)
+        return deferToThreadPool(self._reactor, self._pool, probe_file, path,
+                                 segment_duration=self._segment_duration)
 
     def stop(self) -> None:
         """Stop the worker threads (waits for a probe in progress)."""

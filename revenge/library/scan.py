@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
-from revenge.store.records import MediaRecord
+from revenge.store.records import PROBE_VERSION, MediaRecord
 
 
 @attrs.frozen
@@ -65,7 +65,11 @@ def walk_roots(roots: Iterable[str], extensions: Iterable[str]) -> Iterator[Foun
 
 
 def plan_scan(found: Iterable[FoundFile], index: Mapping[str, MediaRecord]) -> ScanPlan:
-    """Compare the files on disk with the index: probe the new and changed, drop the gone."""
+    """Compare the files on disk with the index: probe the new and changed, drop the gone.
+
+    A file probed by an older probe (``probe.version < PROBE_VERSION``) is probed again,
+    unchanged or not: the new probe knows more about it.
+    """
     to_probe = []
     seen = set()
     unchanged = 0
@@ -74,7 +78,8 @@ def plan_scan(found: Iterable[FoundFile], index: Mapping[str, MediaRecord]) -> S
             continue
         seen.add(f.id)
         known = index.get(f.id)
-        if known is not None and known.size == f.size and known.mtime_ns == f.mtime_ns:
+        if (known is not None and known.size == f.size and known.mtime_ns == f.mtime_ns
+                and known.probe.version >= PROBE_VERSION):
             unchanged += 1
         else:
             to_probe.append(f)

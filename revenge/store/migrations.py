@@ -59,6 +59,11 @@ MIGRATIONS: tuple[str, ...] = (
         revoked_at REAL
     );
     """,
+    # The whole probe as JSON (``ProbeResult.to_json``); NULL for rows probed before it,
+    # which read back as version 1 probes from the columns above, and get probed again.
+    """
+    ALTER TABLE media ADD COLUMN probe TEXT;
+    """,
 )
 
 

@@ -80,7 +80,7 @@ class SQLiteStore:
         def read(connection: sqlite3.Connection) -> list[MediaRecord]:
             rows = connection.execute(
                 "SELECT id, path, root, size, mtime_ns, title, duration, container, bitrate,"
-                " streams, probe_error FROM media"
+                " streams, probe_error, probe FROM media"
             )
             return [_media_from_row(row) for row in rows]
 
@@ -93,8 +93,8 @@ class SQLiteStore:
             with connection:
                 connection.executemany(
                     "INSERT OR REPLACE INTO media (id, path, root, size, mtime_ns, title,"
-                    " duration, container, bitrate, streams, probe_error)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " duration, container, bitrate, streams, probe_error, probe)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
 
@@ -172,19 +172,25 @@ class SQLiteStore:
 
 def _media_to_row(record: MediaRecord) -> tuple[Any, ...]:
     probe = record.probe
+    # The columns before the ``probe`` one stay filled: queries and tools may read them.
     streams = json.dumps([s.to_json() for s in probe.streams])
     return (record.id, record.path, record.root, record.size, record.mtime_ns, record.title,
-            probe.duration, probe.container, probe.bitrate, streams, probe.error)
+            probe.duration, probe.container, probe.bitrate, streams, probe.error,
+            json.dumps(probe.to_json()))
 
 
 def _media_from_row(row: tuple[Any, ...]) -> MediaRecord:
     (id_, path, root, size, mtime_ns, title, duration, container, bitrate, streams,
-     error) = row
-    probe = ProbeResult(
-        duration=duration,
-        container=container,
-        bitrate=bitrate,
-        streams=tuple(StreamInfo.from_json(s) for s in json.loads(streams)),
-        error=error,
-    )
+     error, whole) = row
+    if whole is not None:
+        probe = ProbeResult.from_json(json.loads(whole))
+    else:  # stored before the probe column: what the first probe knew
+        probe = ProbeResult(
+            duration=duration,
+            container=container,
+            bitrate=bitrate,
+            streams=tuple(StreamInfo.from_json(s) for s in json.loads(streams)),
+            error=error,
+            version=1,
+        )
     return MediaRecord(id_, path, root, size, mtime_ns, title, probe)

@@ -1,0 +1,69 @@
+"""Whether keyframes fall on the segment boundaries, and the longest gap between them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import pytest
+
+from revenge.library import keyframes
+from revenge.library.probe import probe_file
+from revenge.store.records import ProbeResult
+
+
+@pytest.mark.parametrize("name", ["aligned.mp4", "aligned.mkv", "aligned.ts"])
+def test_forced_keyframes_every_two_seconds_align_to_six(probes: dict[str, ProbeResult],
+                                                         name: str) -> None:
+    video = probes[name].video
+    assert video is not None
+    assert video.keyframes_aligned_to == 6.0
+    assert video.keyframe_interval == 2.0
+
+
+def test_a_long_gop_with_a_scene_cut_does_not_align(probes: dict[str, ProbeResult]) -> None:
+    video = probes["unaligned.mp4"].video
+    assert video is not None
+    assert video.keyframes_aligned_to is None
+    # Keyframes at 0 and at the cut (3.52 s), none after: 9.52 s to the end.
+    assert video.keyframe_interval is not None and 9.4 < video.keyframe_interval < 9.6
+
+
+@pytest.mark.parametrize(("segment", "aligned"), [(4.0, 4.0), (2.0, 2.0), (5.0, None),
+                                                  (3.0, None)])
+def test_other_segment_durations(zoo: dict[str, Path], segment: float,
+                                 aligned: float | None) -> None:
+    for name in ("aligned.mp4", "aligned.ts"):
+        video = probe_file(zoo[name], segment_duration=segment).video
+        assert video is not None and video.keyframes_aligned_to == aligned, name
+
+
+def test_no_segment_duration_checks_nothing(zoo: dict[str, Path]) -> None:
+    video = probe_file(zoo["aligned.mp4"], segment_duration=None).video
+    assert video is not None and video.keyframes_aligned_to is None
+    assert video.keyframe_interval == 2.0
+
+
+@pytest.mark.parametrize(("name", "aligned", "gap"), [
+    ("aligned.ts", 6.0, 2.0), ("aligned.mkv", 6.0, 2.0), ("unaligned.mp4", None, None)])
+def test_large_files_are_checked_by_seeking(zoo: dict[str, Path], name: str,
+                                            aligned: float | None, gap: float | None,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # Files too large to demux whole: boundaries are checked by seeking to each.
+    monkeypatch.setattr(keyframes, "SCAN_BYTES", 0)
+    with av.open(str(zoo[name])) as container:
+        video = container.streams.video[0]
+        start = (container.start_time or 0) / 1_000_000
+        found = keyframes.keyframes(container, video, start=start, duration=13.0,
+                                    segment=6.0, frame_rate=25.0, size=10**10)
+    assert found.aligned_to == aligned
+    if gap is not None:
+        assert found.interval == gap
+
+
+def test_only_boundaries_within_half_a_frame_before_or_a_frame_after_count() -> None:
+    window = (-0.02, 0.04)
+    assert keyframes._met([0.0, 5.99, 12.0], 6.0, window)
+    assert keyframes._met([6.039], 6.0, window)
+    assert not keyframes._met([5.97, 6.05], 6.0, window)
+    assert keyframes._spread(list(range(10)), 4) == [0, 3, 6, 9]
