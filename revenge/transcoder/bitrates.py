@@ -16,8 +16,10 @@ from revenge.blackbeard.contract import AudioProfile, VideoProfile
 TS_PACKET, TS_PAYLOAD = 188, 184
 VBV_SECONDS = 1.0  # the x264 buffer, in seconds of maxrate
 # x264's average rate runs over its target on busy pictures (a full VBV buffer at the start
-# and every segment's forced IDR frame): ~10% over on short films, measured.
-ENCODER_OVERSHOOT = 1.1
+# and every segment's forced IDR frame): 10-15% over on short films, measured.
+ENCODER_OVERSHOOT = 1.15
+# ffmpeg's AAC encoder spends up to ~15% over its bitrate on noise-like sound, measured.
+AAC_OVERSHOOT = 1.15
 AAC_FRAMES_PER_SECOND = 48_000 / 1024
 ADTS_HEADER = 7
 # ffmpeg's TS muxer gathers ~8 AAC frames into a PES; each PES ends in a padded packet.
@@ -49,7 +51,7 @@ def video_peak(profile: VideoProfile, rate: Fraction | float, segment: float) ->
 def audio_average(profile: AudioProfile) -> int:
     """The expected bits per second of an AAC rendition in MPEG-TS (ADTS headers too)."""
     adts = AAC_FRAMES_PER_SECOND * ADTS_HEADER * 8
-    return math.ceil(_in_ts(profile.bitrate + adts, AUDIO_PES_PER_SECOND, 14))
+    return math.ceil(_in_ts(profile.bitrate * AAC_OVERSHOOT + adts, AUDIO_PES_PER_SECOND, 14))
 
 
 def audio_peak(profile: AudioProfile) -> int:

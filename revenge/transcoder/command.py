@@ -119,8 +119,11 @@ def _audio(request: TranscodeRequest, profile: AudioProfile, start: int, directo
     track = request.source.track(profile.track)
     timeline = request.timeline
     begin = sound.run_start(timeline.start(start))
+    # Sound alone starts the timeline with its first packet, the encoder's priming frame,
+    # as players of audio-only streams take it: every packet one frame later, same grid.
+    shift = 0 if request.video else sound.FRAME
     # The encoder's first packet is its priming frame, one frame before the first sample.
-    first_packet = begin - sound.FRAME
+    first_packet = begin - sound.FRAME + shift
     cuts = [(sound.grid_ceil(t) - sound.FRAME / 2 - first_packet) / sound.SAMPLE_RATE
             for t in timeline.starts[max(start, 1):]]
     # Decoding sound is cheap: seek well before the lead, the filters cut exactly.
@@ -129,6 +132,8 @@ def _audio(request: TranscodeRequest, profile: AudioProfile, start: int, directo
     args += ["-map", f"0:{track.index}", "-vn", "-sn", "-dn",
              "-af", sound.audio_filters(track, start=begin, end=request.duration),
              *sound.aac_arguments(profile)]
+    if shift:
+        args += ["-output_ts_offset", f"{shift / sound.SAMPLE_RATE:.6f}"]
     # A run after 0 opens with its lead, numbered one below its first real segment.
     number = start - 1 if start else 0
     return Command([*args, *_segments(directory, number=number, cuts=cuts)], start)
