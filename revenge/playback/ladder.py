@@ -26,6 +26,8 @@ STANDARD_RUNGS: tuple[tuple[str, int, int], ...] = (
 REMUXABLE_VIDEO = frozenset({"h264"})
 STEREO_BITRATE = 128_000
 MONO_BITRATE = 96_000
+MIN_AUDIO_BITRATE = 32_000
+MIN_VIDEO_BITRATE = 32_000
 
 
 @attrs.frozen
@@ -75,11 +77,14 @@ def _size(width: int, height: int, short: int) -> tuple[int, int]:
     return _even(short), _even(height * short / width)
 
 
-def _bitrate(nominal: int, width: int, height: int, short: int) -> int:
-    """A rung's bitrate, scaled by its pixels against a 16:9 picture of that size."""
-    reference = short * short * 16 / 9
-    scaled: float = nominal * float(width * height / reference) ** 0.75
-    return max(100_000, round(scaled / 1000) * 1000)
+def _bitrate(nominal: int, width: int, height: int, short: int, rate: float) -> int:
+    """A rung's bitrate: ``nominal`` is for a 16:9 picture whose short side is ``short``
+    at 25-30 frames a second; fewer pixels or frames need fewer bits (not proportionally:
+    each frame costs some, and small pictures compress worse)."""
+    pixels = float(width * height / (short * short * 16 / 9)) ** 0.75
+    frames = (max(0.25, rate / 24) if rate < 24 else min(2.0, max(1.0, rate / 30))) ** 0.5
+    scaled: float = nominal * pixels * frames
+    return max(MIN_VIDEO_BITRATE, round(scaled / 1000) * 1000)
 
 
 def remuxable(probe: ProbeResult, video: StreamInfo, segment_duration: float) -> bool:
@@ -103,8 +108,11 @@ def video_rungs(probe: ProbeResult, *, segment_duration: float,
         return ()
     short = min(width, height)
     top_short = min(short, STANDARD_RUNGS[0][1])
-    top_nominal = next((v for _, s, v in reversed(STANDARD_RUNGS) if s >= top_short),
-                       STANDARD_RUNGS[0][2])
+    rate = video.frame_rate or 25.0
+    # The rung whose figures a picture this size starts from: the smallest at least as big.
+    nominal_short, top_nominal = next(
+        ((s, v) for _, s, v in reversed(STANDARD_RUNGS) if s >= top_short),
+        STANDARD_RUNGS[0][1:])
     top_width, top_height = _size(width, height, top_short)
     if remux and remuxable(probe, video, segment_duration):
         top = VideoProfile(name="source", width=_even(width), height=_even(height),
@@ -112,14 +120,24 @@ def video_rungs(probe: ProbeResult, *, segment_duration: float,
                            codec="copy")
     else:
         top = VideoProfile(name="source", width=top_width, height=top_height,
-                           bitrate=_bitrate(top_nominal, top_width, top_height, top_short))
+                           bitrate=_bitrate(top_nominal, top_width, top_height,
+                                            nominal_short, rate))
     rungs = [top]
     for name, rung, nominal in STANDARD_RUNGS:
         if rung < top_short:
             w, h = _size(width, height, rung)
             rungs.append(VideoProfile(name=name, width=w, height=h,
-                                      bitrate=_bitrate(nominal, w, h, rung)))
+                                      bitrate=_bitrate(nominal, w, h, rung, rate)))
     return tuple(rungs)
+
+
+def _audio_bitrate(track: StreamInfo) -> int:
+    """Stereo AAC at 128 kbit/s (96 for a mono source), less for a source of fewer bits:
+    re-encoding never adds what the source lacks."""
+    nominal = MONO_BITRATE if (track.channels or 2) == 1 else STEREO_BITRATE
+    if track.bitrate:
+        nominal = min(nominal, max(MIN_AUDIO_BITRATE, 2 * track.bitrate))
+    return nominal
 
 
 def audio_renditions(probe: ProbeResult) -> tuple[AudioProfile, ...]:
@@ -127,8 +145,7 @@ def audio_renditions(probe: ProbeResult) -> tuple[AudioProfile, ...]:
     tracks = probe.audio
     default = next((t for t in tracks if t.default), tracks[0] if tracks else None)
     return tuple(
-        AudioProfile(name=f"audio-{number}", track=track.index,
-                     bitrate=MONO_BITRATE if (track.channels or 2) == 1 else STEREO_BITRATE,
+        AudioProfile(name=f"audio-{number}", track=track.index, bitrate=_audio_bitrate(track),
                      language=track.language, label=track.title or track.language,
                      default=track is default)
         for number, track in enumerate(tracks))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from twisted.internet.defer import CancelledError
 from twisted.logger import Logger
 
 from revenge.blackbeard.contract import AudioProfile
@@ -73,8 +74,12 @@ class Streaming:
         default = next((a for a in ladder.audio if a.default), None)
         if default is not None:
             names.append(default.name)
-        for name in names:
-            await shared.buffer.ready(start, name)
+        try:
+            for name in names:
+                await shared.buffer.ready(start, name)
+        except CancelledError:
+            # The session was stopped (and its transcode let go) while the player waited.
+            raise not_found("session") from None
 
     def _rendition(self, session: Session, name: str) -> str:
         """The rendition a URL names (``auto``: the best allowed profile); 404 otherwise."""
