@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from klein import Klein
 
-from revenge.api import health, media, playback, web
+from revenge.api import health, me, media, playback, sessions, web
 from revenge.api.auth import Authenticator
 from revenge.api.errors import install_error_handlers
 from revenge.library.service import LibraryService
@@ -33,7 +33,10 @@ def build_api(
     install_error_handlers(app)
     health.install(app, checks=checks)
     media.install(app, library=library, store=store, auth=auth,
-                  check_direct_token=playback_service.check_direct_token, max_ranges=max_ranges)
-    playback.install(app, playback=playback_service, streaming=streaming, auth=auth)
+                  check_direct_token=playback_service.check_direct_token,
+                  signer=playback_service.signer, max_ranges=max_ranges)
+    me.install(app, auth=auth)
+    sessions.install(app, playback=playback_service, library=library, auth=auth)
+    playback.install(app, streaming=streaming)
     web.install(app, hls_js_url=hls_js_url)
     return app

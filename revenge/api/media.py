@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from klein import Klein
+from twisted.internet.threads import deferToThread
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
@@ -14,21 +15,29 @@ from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import int_arg, route
 from revenge.files.metrics import RouteMetrics
 from revenge.files.resource import FileResource, MediaFile, content_type_for
+from revenge.library.cover import CoverCache, read_cover
 from revenge.library.service import LibraryService
-from revenge.security.signing import Verdict
+from revenge.security.signing import UrlSigner, Verdict
 from revenge.store.interface import IStore
 from revenge.store.records import MediaRecord
 
 
-def media_json(record: MediaRecord, resume_position: float | None = None) -> dict[str, Any]:
+def media_json(record: MediaRecord, resume_position: float | None = None, *,
+               cover_token: str | None = None) -> dict[str, Any]:
     """The public view of a media record (no absolute paths)."""
     probe = record.probe
+    kind = "video" if probe.video is not None else "audio" if probe.audio else "other"
     return {
         "id": record.id,
-        "title": record.title,
+        "title": probe.tags.get("title") or record.title,
+        "kind": kind,
+        "tags": dict(probe.tags),
+        "cover_url": (f"/api/v1/media/{record.id}/cover?t={cover_token}"
+                      if cover_token and (kind == "audio" or probe.cover) else None),
         "file": record.relative_path,
         "size": record.size,
         "duration": probe.duration,
+        "truncated": probe.truncated,
         "container": probe.container,
         "bitrate": probe.bitrate,
         "streams": [s.to_json() for s in probe.streams],
@@ -45,9 +54,14 @@ def install(
     store: IStore,
     auth: Authenticator,
     check_direct_token: Callable[[str, str], Verdict],
+    signer: UrlSigner,
     max_ranges: int,
 ) -> None:
     """Add the library routes."""
+    covers = CoverCache()
+
+    def cover_token(media_id: str) -> str:
+        return signer.sign(f"cover:{media_id}")
 
     @route(app, "/api/v1/media")
     async def list_media(request: IRequest) -> bytes:
@@ -57,7 +71,8 @@ def install(
         items, total = library.page(offset, limit)
         positions = await store.progress(user.id)
         return json_response(request, {
-            "items": [media_json(r, positions.get(r.id)) for r in items],
+            "items": [media_json(r, positions.get(r.id), cover_token=cover_token(r.id))
+                      for r in items],
             "total": total,
             "offset": offset,
             "limit": limit,
@@ -70,7 +85,32 @@ def install(
         if record is None:
             raise ApiError(404, "media_not_found", "no media with this id")
         positions = await store.progress(user.id)
-        return json_response(request, media_json(record, positions.get(media_id)))
+        return json_response(request, media_json(record, positions.get(media_id),
+                                                 cover_token=cover_token(media_id)))
+
+    @route(app, "/api/v1/media/<string:media_id>/cover", methods=("GET", "HEAD"))
+    async def cover(request: IRequest, media_id: str) -> bytes:
+        """The cover art, for an ``<img>`` (a signed URL) or an API client (a bearer)."""
+        token = (request.args.get(b"t") or [b""])[0].decode("ascii", "replace")
+        if not token or signer.verify(f"cover:{media_id}", token) is not Verdict.VALID:
+            await auth.user(request)
+        record = library.get(media_id)
+        if record is None:
+            raise ApiError(404, "media_not_found", "no media with this id")
+        known, found = covers.get(record)
+        if not known:
+            found = await deferToThread(read_cover, record)
+            covers.put(record, found)
+        if found is None:
+            raise ApiError(404, "cover_not_found", "this media has no cover art")
+        request.setHeader(b"ETag", found.etag)
+        request.setHeader(b"Cache-Control", b"private, max-age=86400")
+        if found.etag in (request.getHeader(b"if-none-match") or b"").split(b", "):
+            request.setResponseCode(304)
+            return b""
+        request.setHeader(b"Content-Type", found.content_type.encode())
+        request.setHeader(b"Content-Length", b"%d" % len(found.data))
+        return b"" if request.method == b"HEAD" else found.data
 
     stream_metrics = RouteMetrics("/api/v1/media/{id}/stream")
 

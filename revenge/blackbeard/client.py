@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn, TypeVar
 
@@ -43,14 +42,15 @@ from revenge.blackbeard.breaker import BreakerPolicy, CircuitBreaker, State
 from revenge.blackbeard.contract import ContractError, TranscodeRequest, TranscodeStatus
 from revenge.blackbeard.interface import (
     ITranscoder,
+    MediaFailed,
     TranscodeNotFound,
     TranscoderError,
     TranscoderUnavailable,
 )
+from revenge.blackbeard.naming import is_safe_id
 from revenge.blackbeard.retry import Retryable, RetryPolicy, retrying
 
 T = TypeVar("T")
-_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 # What an attempt dies of when no (whole) answer arrives, besides our own timeout and a
 # truncated body: refused, reset, DNS, a request that never went out or got no response.
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -221,7 +221,7 @@ class BlackbeardClient:
             outcome = "cancelled"  # also what a coroutine closed unfinished counts as
             try:
                 result = await work(call)
-            except TranscodeNotFound:
+            except (TranscodeNotFound, MediaFailed):
                 outcome = "rejected"
                 raise
             except TranscoderUnavailable:
@@ -308,6 +308,8 @@ class BlackbeardClient:
                             retry_after=retry_after(response, self._reactor))
         if status == 404 and code == "transcode_not_found":
             raise TranscodeNotFound(detail, status=status, code=code)
+        if status == 422:
+            raise MediaFailed(detail, status=status, code=code)
         raise TranscoderError(detail, status=status, code=code)
 
     async def _exchange(
@@ -376,7 +378,7 @@ def _retryable(error: BaseException) -> Retryable:
 
 def _safe(part: str) -> str:
     """A path segment as the contract allows it; anything else never reaches the URL."""
-    if not _ID.match(part) or part in (".", ".."):
+    if not is_safe_id(part):
         raise TranscoderError(f"refusing an unsafe path part {part!r}")
     return part
 

@@ -2,7 +2,11 @@
 
 Both sides speak these: the client (``revenge.blackbeard.client``) serialises them and the
 embedded transcoder (``revenge.transcoder``) parses them. ``to_json``/``from_json`` are the
-only wire format; ``from_json`` raises ``ContractError`` on anything malformed.
+only wire format; ``from_json`` raises ``ContractError`` naming the bad field.
+
+A transcode makes *renditions*: video profiles (pictures only) and audio profiles (one
+source audio track each, sound only), all cut on one ``Timeline``, so that any video
+variant plays with any audio rendition and switching between them splices.
 """
 
 from __future__ import annotations
@@ -11,134 +15,191 @@ from typing import Any, Literal
 
 import attrs
 
+from revenge.blackbeard.fields import ContractError, Fields
+from revenge.blackbeard.naming import RENDITION, SegmentFormat
+from revenge.blackbeard.source import Source
+from revenge.blackbeard.timeline import Timeline
+
+__all__ = ["AudioProfile", "ContractError", "Rendition", "TranscodeRequest", "TranscodeState",
+           "TranscodeStatus", "VideoProfile"]
+
 VideoCodec = Literal["copy", "h264"]
 AudioCodec = Literal["copy", "aac"]
+MIN_BITRATE = 16_000
+MAX_BITRATE = 400_000_000
+MAX_WIDTH, MAX_HEIGHT = 7680, 4320
 
 
-class ContractError(ValueError):
-    """A contract document is malformed (wrong type, missing or out-of-range field)."""
+def _name(f: Fields) -> str:
+    name: str = f.text("name", max_length=32)
+    if not RENDITION.match(name):
+        raise ContractError(f"{f.name('name')} must be letters, digits, - or _ (at most 32)")
+    return name
 
 
-def _require(doc: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    if key not in doc:
-        raise ContractError(f"missing field {key!r}")
-    value = doc[key]
-    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-        raise ContractError(f"field {key!r} has the wrong type")
+def _even(f: Fields, key: str, high: int) -> int:
+    value: int = f.integer(key, low=2, high=high)
+    if value % 2:
+        raise ContractError(f"{f.name(key)} must be even")
     return value
 
 
-@attrs.frozen
-class Profile:
-    """One rung of the ladder: a rendition Blackbeard produces."""
+@attrs.frozen(kw_only=True)
+class VideoProfile:
+    """A video rendition: pictures of ``width`` x ``height`` at about ``bitrate`` bits/s."""
 
     name: str
+    width: int
     height: int
-    video_bitrate: int  # bits per second
-    audio_bitrate: int  # bits per second
-    video_codec: VideoCodec = "h264"
-    audio_codec: AudioCodec = "aac"
+    bitrate: int  # bits per second (for ``copy``: the source's average)
+    codec: VideoCodec = "h264"
+    frame_rate: float | None = None  # None: the source's
+    # For ``copy``: the source's highest segment bitrate, when known (BANDWIDTH).
+    peak_bitrate: int | None = None
+    format: SegmentFormat = "ts"
 
-    @property
-    def bandwidth(self) -> int:
-        """Peak bits per second of the rendition, as a playlist's BANDWIDTH states it."""
-        return self.video_bitrate + self.audio_bitrate
+    kind = "video"
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
     @classmethod
-    def from_json(cls, doc: Any) -> Profile:
-        if not isinstance(doc, dict):
-            raise ContractError("a profile must be an object")
-        name = _require(doc, "name", str)
-        if not name or not name.replace("_", "").replace("-", "").isalnum():
-            raise ContractError("profile name must be alphanumeric (with - or _)")
-        height = _require(doc, "height", int)
-        video_bitrate = _require(doc, "video_bitrate", int)
-        audio_bitrate = _require(doc, "audio_bitrate", int)
-        if height <= 0 or video_bitrate <= 0 or audio_bitrate <= 0:
-            raise ContractError("height and bitrates must be positive")
-        video_codec = doc.get("video_codec", "h264")
-        audio_codec = doc.get("audio_codec", "aac")
-        if video_codec not in ("copy", "h264"):
-            raise ContractError("video_codec must be copy or h264")
-        if audio_codec not in ("copy", "aac"):
-            raise ContractError("audio_codec must be copy or aac")
-        return cls(name, height, video_bitrate, audio_bitrate, video_codec, audio_codec)
+    def from_fields(cls, f: Fields) -> VideoProfile:
+        return cls(
+            name=_name(f), width=_even(f, "width", MAX_WIDTH),
+            height=_even(f, "height", MAX_HEIGHT),
+            bitrate=f.integer("bitrate", low=MIN_BITRATE, high=MAX_BITRATE),
+            codec=f.text("codec", "h264", choices=("copy", "h264")),
+            frame_rate=f.number("frame_rate", None, low=1.0, high=240.0),
+            peak_bitrate=f.integer("peak_bitrate", None, low=MIN_BITRATE, high=MAX_BITRATE),
+            format=f.text("format", "ts", choices=("ts", "fmp4")),
+        )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
+class AudioProfile:
+    """An audio rendition: source audio track ``track`` as ``channels``-channel sound."""
+
+    name: str
+    track: int  # the source audio track's stream index
+    bitrate: int
+    codec: AudioCodec = "aac"
+    channels: int = 2
+    language: str | None = None  # BCP 47
+    label: str | None = None  # what players show (EXT-X-MEDIA NAME)
+    default: bool = False
+
+    kind = "audio"
+
+    def to_json(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_fields(cls, f: Fields) -> AudioProfile:
+        return cls(
+            name=_name(f), track=f.integer("track", low=0, high=1023),
+            bitrate=f.integer("bitrate", low=MIN_BITRATE, high=MAX_BITRATE),
+            codec=f.text("codec", "aac", choices=("copy", "aac")),
+            channels=f.integer("channels", 2, low=1, high=8),
+            language=f.text("language", None, max_length=35),
+            label=f.text("label", None, max_length=128), default=f.flag("default"),
+        )
+
+
+Rendition = VideoProfile | AudioProfile
+
+
+@attrs.frozen(kw_only=True)
 class TranscodeRequest:
-    """``POST /api/v1/transcodes``: what to read, how long it is and what to make of it."""
+    """``POST /api/v1/transcodes``: what to read, what it holds and what to make of it."""
 
     source_url: str
-    duration: float  # seconds
-    profiles: tuple[Profile, ...]
+    source: Source
+    video: tuple[VideoProfile, ...] = ()
+    audio: tuple[AudioProfile, ...] = ()
     source_headers: dict[str, str] = attrs.field(factory=dict)
     segment_duration: float = 6.0
     start_segment: int = 0
 
     @property
+    def duration(self) -> float:
+        """Seconds of media."""
+        return self.source.duration
+
+    @property
+    def timeline(self) -> Timeline:
+        """Where every rendition's segments start and end."""
+        return Timeline(self.source.duration, self.segment_duration)
+
+    @property
     def segment_count(self) -> int:
-        """Segments in every profile's playlist (the last one may be short)."""
-        whole, rest = divmod(self.duration, self.segment_duration)
-        return int(whole) + (1 if rest > 1e-6 else 0)
+        """Segments in every rendition's playlist."""
+        return self.timeline.count
+
+    @property
+    def renditions(self) -> tuple[Rendition, ...]:
+        """Every rendition: the video profiles, then the audio ones."""
+        return (*self.video, *self.audio)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "source_url": self.source_url,
             "source_headers": dict(self.source_headers),
-            "duration": self.duration,
-            "profiles": [p.to_json() for p in self.profiles],
+            "source": self.source.to_json(),
+            "video": [p.to_json() for p in self.video],
+            "audio": [p.to_json() for p in self.audio],
             "segment_duration": self.segment_duration,
             "start_segment": self.start_segment,
         }
 
     @classmethod
     def from_json(cls, doc: Any) -> TranscodeRequest:
-        if not isinstance(doc, dict):
-            raise ContractError("the request must be a JSON object")
-        source_url = _require(doc, "source_url", str)
+        f = Fields(doc, "")
+        source_url = f.text("source_url")
         if not source_url.startswith(("http://", "https://")):
             raise ContractError("source_url must be an http(s) URL")
-        headers = doc.get("source_headers", {})
-        if not isinstance(headers, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
-        ):
-            raise ContractError("source_headers must map strings to strings")
-        duration = float(_require(doc, "duration", (int, float)))
-        if not 0 < duration < 7 * 24 * 3600:
-            raise ContractError("duration must be positive seconds")
-        raw_profiles = _require(doc, "profiles", list)
-        if not raw_profiles:
-            raise ContractError("at least one profile is needed")
-        profiles = tuple(Profile.from_json(p) for p in raw_profiles)
-        if len({p.name for p in profiles}) != len(profiles):
-            raise ContractError("profile names must be unique")
-        segment_duration = float(doc.get("segment_duration", 6.0))
-        if not 1.0 <= segment_duration <= 60.0:
-            raise ContractError("segment_duration must be between 1 and 60 seconds")
-        start_segment = doc.get("start_segment", 0)
-        if not isinstance(start_segment, int) or isinstance(start_segment, bool):
-            raise ContractError("start_segment must be an integer")
-        request = cls(source_url, duration, profiles, headers, segment_duration, start_segment)
-        if not 0 <= start_segment < request.segment_count:
-            raise ContractError("start_segment is outside the media")
+        source_fields = f.object("source")
+        assert source_fields is not None
+        request = cls(
+            source_url=source_url, source_headers=f.mapping("source_headers"),
+            source=Source.from_fields(source_fields),
+            video=tuple(VideoProfile.from_fields(p) for p in f.objects("video", [])),
+            audio=tuple(AudioProfile.from_fields(p) for p in f.objects("audio", [])),
+            segment_duration=f.number("segment_duration", 6.0, low=1.0, high=60.0),
+            start_segment=f.integer("start_segment", 0, low=0, high=10_000_000),
+        )
+        request.check()
         return request
+
+    def check(self) -> None:
+        """Refuse a request whose parts do not fit together."""
+        names = [r.name for r in self.renditions]
+        if not names:
+            raise ContractError("at least one video or audio profile is needed")
+        if len(set(names)) != len(names):
+            raise ContractError("profile names must be unique")
+        if self.video and self.source.video is None:
+            raise ContractError("video profiles need source.video")
+        known = {a.index for a in self.source.audio}
+        for i, profile in enumerate(self.audio):
+            if profile.track not in known:
+                raise ContractError(f"audio[{i}].track names no audio track of source.audio")
+        if not 0 <= self.start_segment < self.segment_count:
+            raise ContractError("start_segment is outside the media")
 
 
 TranscodeState = Literal["running", "paused", "finished", "failed"]
+_STATES: tuple[TranscodeState, ...] = ("running", "paused", "finished", "failed")
 
 
 @attrs.frozen
 class TranscodeStatus:
-    """``GET /api/v1/transcodes/{id}``: where each profile's encode stands."""
+    """``GET /api/v1/transcodes/{id}``: where each rendition's encode stands."""
 
     id: str
     state: TranscodeState
     segment_count: int
-    # Per profile: the highest index below which every segment is written (-1: none yet).
+    # Per rendition: the highest index below which every segment is written (-1: none yet).
     last_segment: dict[str, int]
     errors: tuple[str, ...] = ()
 
@@ -153,17 +214,17 @@ class TranscodeStatus:
 
     @classmethod
     def from_json(cls, doc: Any) -> TranscodeStatus:
-        if not isinstance(doc, dict):
-            raise ContractError("the status must be a JSON object")
-        state = _require(doc, "state", str)
-        if state not in ("running", "paused", "finished", "failed"):
-            raise ContractError(f"unknown state {state!r}")
-        last = _require(doc, "last_segment", dict)
-        errors = doc.get("errors", [])
+        f = Fields(doc, "")
+        last = f.raw("last_segment", {})
+        if not isinstance(last, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                for k, v in last.items()):
+            raise ContractError("last_segment must map names to integers")
+        errors = f.raw("errors", [])
+        if not isinstance(errors, list):
+            raise ContractError("errors must be a list")
         return cls(
-            id=_require(doc, "id", str),
-            state=state,
-            segment_count=_require(doc, "segment_count", int),
-            last_segment={str(k): int(v) for k, v in last.items()},
-            errors=tuple(str(e) for e in errors),
+            id=f.text("id", max_length=128), state=f.text("state", choices=_STATES),
+            segment_count=f.integer("segment_count", low=0, high=10_000_000),
+            last_segment=dict(last), errors=tuple(str(e)[:500] for e in errors[:20]),
         )

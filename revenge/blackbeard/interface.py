@@ -22,6 +22,12 @@ class TranscoderUnavailable(TranscoderError):
     """The transcoder is unreachable or the circuit breaker is open: fail fast."""
 
 
+class MediaFailed(TranscoderError):
+    """Blackbeard cannot make this media (its source is unreadable, truncated or cannot be
+    encoded): a fault of the media, not of Blackbeard; never retried, never held against
+    the circuit breaker."""
+
+
 class TranscodeNotFound(TranscoderError):
     """Blackbeard does not know the transcode (deleted, reaped, or Blackbeard restarted)."""
 

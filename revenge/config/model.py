@@ -94,6 +94,7 @@ class PlaybackConfig:
     url_ttl: float = setting(43200.0, low=60.0, high=30 * 86400.0)
     remux: bool = setting(True)
     max_sessions_per_user: int = setting(4, low=1, high=1000)
+    session_grace: float = setting(120.0, low=0.0, high=86400.0)
 
 
 @attrs.frozen

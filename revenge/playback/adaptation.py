@@ -14,16 +14,16 @@ from typing import Literal
 from prometheus_client import Counter
 from twisted.logger import Logger
 
-from revenge.blackbeard.contract import Profile
 from revenge.playback.bandwidth import BandwidthEstimate, BandwidthMonitor
 from revenge.playback.cmcd import Cmcd
+from revenge.playback.ladder import Variant
 from revenge.playback.selection import order_variants, select_profile
 
 ERROR_LIMIT = 3
 Reason = Literal["bandwidth_drop", "bandwidth_rise", "errors"]
 
 QUALITY_SWITCHES = Counter(
-    "revenge_playback_quality_switches", "Profile changes made by the server.", ["reason"]
+    "revenge_playback_quality_switches", "Variant changes made by the server.", ["reason"]
 )
 BUFFERING_EVENTS = Counter(
     "revenge_playback_buffering_events", "Segments a player reported starving for (CMCD bs)."
@@ -34,7 +34,7 @@ _log = Logger()
 class Adapter:
     """Adaptation state of one session over its ladder (best profile first)."""
 
-    def __init__(self, session_id: str, ladder: Sequence[Profile], *, server_abr: bool) -> None:
+    def __init__(self, session_id: str, ladder: Sequence[Variant], *, server_abr: bool) -> None:
         self.session_id = session_id
         self.ladder = tuple(ladder)
         self.server_abr = server_abr
@@ -43,7 +43,7 @@ class Adapter:
         self.errors = 0  # since the last degradation
         self.switches = 0
         self.buffering_events = 0
-        self.current: Profile | None = None
+        self.current: Variant | None = None
         self.last_cmcd: Cmcd | None = None
 
     # -- evidence ----------------------------------------------------------------------
@@ -75,7 +75,7 @@ class Adapter:
     # -- decisions -----------------------------------------------------------------------
 
     @property
-    def allowed(self) -> tuple[Profile, ...]:
+    def allowed(self) -> tuple[Variant, ...]:
         """The ladder under the cap."""
         return self.ladder[self.cap :]
 
@@ -87,7 +87,7 @@ class Adapter:
         """Variant names for the master playlist, first choice first."""
         return order_variants(self.allowed, self.estimate())
 
-    def profile_for(self, requested: str | None) -> Profile:
+    def profile_for(self, requested: str | None) -> Variant:
         """The profile to serve a segment from.
 
         Server ABR picks from bandwidth; client ABR gets what it asked for, unless the
@@ -105,12 +105,12 @@ class Adapter:
         self.current = chosen
         return chosen
 
-    def lower_than(self, profile: Profile) -> Profile | None:
+    def lower_than(self, profile: Variant) -> Variant | None:
         """The next profile down the ladder, for serving a segment that failed."""
         index = self.ladder.index(profile)
         return self.ladder[index + 1] if index + 1 < len(self.ladder) else None
 
-    def _switched(self, before: Profile, after: Profile, reason: Reason) -> None:
+    def _switched(self, before: Variant, after: Variant, reason: Reason) -> None:
         self.switches += 1
         QUALITY_SWITCHES.labels(reason).inc()
         _log.info("quality switch {session} {before} -> {after} ({reason})",

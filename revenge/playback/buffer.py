@@ -21,17 +21,13 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from revenge.blackbeard.interface import ITranscoder
+from revenge.blackbeard.naming import segment_name
 from revenge.playback import metrics
 from revenge.playback.cache import SegmentKey, TranscodeCache
 
 Source = Literal["buffer", "cache", "origin"]
 _Key = tuple[str, int]  # (profile, index) within one transcode
 _log = Logger()
-
-
-def segment_name(index: int) -> str:
-    """The transcoder's name for segment ``index`` (the one place that knows it)."""
-    return f"{index}.ts"
 
 
 @attrs.frozen

@@ -36,21 +36,14 @@ def rewrite_master(
     if not playlist.is_variant:
         raise ManifestError("not a master playlist")
     by_profile = {_variant_profile(v.uri): v for v in playlist.playlists}
-    keep = list(order(list(by_profile))) if order else list(by_profile)
-    variants = [by_profile[p] for p in keep if p in by_profile]
-    for profile, variant in zip(keep, variants, strict=False):
-        variant.uri = f"{profile}/index.m3u8?t={token}"
-    playlist.playlists[:] = variants
+    keep = [p for p in (order(list(by_profile)) if order else by_profile) if p in by_profile]
+    for profile in keep:
+        by_profile[profile].uri = f"{profile}/index.m3u8?t={token}"
+    playlist.playlists[:] = [by_profile[p] for p in keep]
     for media in playlist.media:
         if media.uri:
             media.uri = f"{_variant_profile(media.uri)}/index.m3u8?t={token}"
     return str(playlist.dumps())
-
-
-def segment_names(text: str) -> list[str]:
-    """The segment file names of a media playlist, in order."""
-    playlist = m3u8.loads(text)
-    return [_name(s.uri) for s in playlist.segments]
 
 
 def _name(uri: str) -> str:

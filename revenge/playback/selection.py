@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from revenge.blackbeard.contract import Profile
 from revenge.playback.bandwidth import BandwidthEstimate
+from revenge.playback.ladder import Variant
 
 # A variant more than this many times what the player sustained is left out of the master.
 CAP_FACTOR = 2.0
 
 
-def select_profile(ladder: Sequence[Profile], estimate: BandwidthEstimate | None) -> Profile:
+def select_profile(ladder: Sequence[Variant], estimate: BandwidthEstimate | None) -> Variant:
     """The best profile (ladder is best first) whose bandwidth fits the target; else the lowest.
 
     With no measurement yet, the middle rung: a sane start that neither stalls nor looks poor.
@@ -29,7 +29,7 @@ def select_profile(ladder: Sequence[Profile], estimate: BandwidthEstimate | None
 
 
 def order_variants(
-    ladder: Sequence[Profile], estimate: BandwidthEstimate | None
+    ladder: Sequence[Variant], estimate: BandwidthEstimate | None
 ) -> list[str]:
     """Master-playlist order: the selected start variant first, then the rest best first,
     leaving out variants far above what the player has sustained (never the lowest)."""

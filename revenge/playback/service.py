@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
+import attrs
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
-from revenge.blackbeard.contract import Profile
-from revenge.blackbeard.interface import TranscoderError
+from revenge.blackbeard.interface import MediaFailed, TranscoderError
+from revenge.blackbeard.timeline import Timeline
 from revenge.config.model import PlaybackConfig
 from revenge.library.service import LibraryService
 from revenge.playback import session_metrics
 from revenge.playback.direct import ClientCapabilities, can_direct_play
 from revenge.playback.errors import PlaybackError, not_found
-from revenge.playback.ladder import build_ladder
+from revenge.playback.ladder import Ladder, build_ladder
 from revenge.playback.session import Session, SessionOptions, State
 from revenge.playback.transcodes import SharedTranscode, TranscodeManager
 from revenge.security.signing import UrlSigner, Verdict
+from revenge.store.accounts import User
 from revenge.store.interface import IStore
 from revenge.store.records import MediaRecord
 
@@ -48,11 +49,11 @@ class PlaybackService(Service):
         self._store = store
         self._transcodes = transcodes
         self._signer = signer
+        self.signer = signer
         self._clock = clock
         self.settings = settings
         self._sessions: dict[str, Session] = {}
         self._shared: dict[str, SharedTranscode] = {}
-        self._progress_saved_at: dict[str, float] = {}
         self._reaper = LoopingCall(self.reap_idle)
         self._reaper.clock = clock
         self._reloaded: Deferred[None] | None = None
@@ -92,19 +93,22 @@ class PlaybackService(Service):
             if media is None or record.state == State.STOPPED.value:
                 await self._store.delete_session(record.id)
                 continue
-            options = SessionOptions(**{k: v for k, v in record.options.items() if k != "mode"})
+            options = SessionOptions(**{k: v for k, v in record.options.items()
+                                        if k in SessionOptions.fields()})
             self._sessions[record.id] = Session(
                 id=record.id,
                 user_id=record.user_id,
                 media_id=record.media_id,
                 mode=record.options.get("mode", "transcode"),
-                profiles=self._ladder(media, options),
+                ladder=self._ladder(media, options),
                 options=options,
                 created_at=record.created_at,
                 last_activity_at=max(record.last_activity_at, self._clock.seconds()),
                 state=State(record.state),
                 position=record.position,
                 progressed=record.position > 0,
+                user_name=record.options.get("user_name", ""),
+                client_address=record.options.get("client_address"),
             )
         if self._sessions:
             _log.info("{count} session(s) restored", count=len(self._sessions))
@@ -122,18 +126,19 @@ class PlaybackService(Service):
                 _log.info("session {session} idle, stopping", session=session.id)
                 await self._end(session, persist=False)
 
-    def _ladder(self, record: MediaRecord, options: SessionOptions) -> tuple[Profile, ...]:
-        profiles = build_ladder(record.probe, max_bitrate=options.max_bitrate,
-                                remux=self.settings.remux)
+    def _ladder(self, record: MediaRecord, options: SessionOptions) -> Ladder:
+        ladder = build_ladder(record.probe, segment_duration=self.settings.segment_duration,
+                              max_bitrate=options.max_bitrate, remux=self.settings.remux)
         if options.profile is not None:
-            profiles = tuple(p for p in profiles if p.name == options.profile)
-        return profiles
+            ladder = attrs.evolve(
+                ladder, video=tuple(p for p in ladder.video if p.name == options.profile))
+        return ladder
 
     # -- sessions --------------------------------------------------------------------------
 
     async def create(
-        self, user_id: str, media_id: str, options: SessionOptions,
-        client: ClientCapabilities | None = None,
+        self, user: User, media_id: str, options: SessionOptions,
+        client: ClientCapabilities | None = None, *, client_address: str | None = None,
     ) -> Session:
         """Open a session: direct play where the player can, else start a transcode."""
         record = self._library.get(media_id)
@@ -141,27 +146,26 @@ class PlaybackService(Service):
             raise not_found("media")
         if record.probe.error is not None:
             raise PlaybackError(422, "media_unplayable", f"cannot play: {record.probe.error}")
+        if not record.probe.duration:
+            raise PlaybackError(422, "media_unplayable", "cannot play: its length is unknown")
         if not 0 <= options.start_position <= (record.probe.duration or 0.0):
             raise PlaybackError(400, "bad_start_position", "start_position is outside the media")
         await self._ready()
-        if len(self.sessions_of(user_id)) >= self.settings.max_sessions_per_user:
+        await self._make_room(user.id)
+        if len(self.sessions_of(user.id)) >= self.settings.max_sessions_per_user:
             raise PlaybackError(429, "too_many_sessions", "close a session before opening another")
-        profiles = self._ladder(record, options)
-        if options.profile is not None and not profiles:
+        ladder = self._ladder(record, options)
+        if options.profile is not None and not ladder.video:
             raise PlaybackError(400, "unknown_profile", "no such profile for this media")
-        direct = not profiles or (
-            client is not None and can_direct_play(record, client, options.max_bitrate))
+        if not ladder.video and not ladder.audio:
+            raise PlaybackError(422, "media_unplayable", "the media has no audio or video")
+        direct = client is not None and can_direct_play(record, client, options.max_bitrate)
         now = self._clock.seconds()
         session = Session(
-            id=secrets.token_urlsafe(12),
-            user_id=user_id,
-            media_id=media_id,
-            mode="direct" if direct else "transcode",
-            profiles=profiles,
-            options=options,
-            created_at=now,
-            last_activity_at=now,
-            position=options.start_position,
+            id=secrets.token_urlsafe(12), user_id=user.id, media_id=media_id,
+            mode="direct" if direct else "transcode", ladder=ladder, options=options,
+            created_at=now, last_activity_at=now, position=options.start_position,
+            user_name=user.name, client_address=client_address,
         )
         if not direct:
             await self.shared_for(session)
@@ -172,11 +176,25 @@ class PlaybackService(Service):
                   media=media_id, mode=session.mode)
         return session
 
-    async def get(self, user_id: str, session_id: str) -> Session:
-        """The user's session; someone else's is as unknown as a missing one."""
+    async def _make_room(self, user_id: str) -> None:
+        """At the cap, stop the user's least recently active sessions that have been idle for
+        longer than the grace period (a tab closed without a goodbye): only streams really
+        in use count against the cap."""
+        idle_since = self._clock.seconds() - self.settings.session_grace
+        for session in sorted(self.sessions_of(user_id), key=lambda s: s.last_activity_at):
+            if len(self.sessions_of(user_id)) < self.settings.max_sessions_per_user:
+                return
+            if session.last_activity_at < idle_since:
+                _log.info("session {session} idle, stopped to make room for a new one",
+                          session=session.id)
+                await self._end(session, persist=True)
+
+    async def get(self, user: User, session_id: str) -> Session:
+        """The user's session (any session, for an admin); someone else's is as unknown as a
+        missing one."""
         await self._ready()
         session = self._sessions.get(session_id)
-        if session is None or session.user_id != user_id:
+        if session is None or (session.user_id != user.id and not user.is_admin):
             raise not_found("session")
         return session
 
@@ -184,9 +202,15 @@ class PlaybackService(Service):
         """The user's open sessions."""
         return [s for s in self._sessions.values() if s.user_id == user_id]
 
-    async def stop(self, user_id: str, session_id: str) -> None:
+    async def visible_to(self, user: User) -> list[Session]:
+        """The sessions ``user`` may see: their own, or every one for an admin; newest first."""
+        await self._ready()
+        sessions = list(self._sessions.values()) if user.is_admin else self.sessions_of(user.id)
+        return sorted(sessions, key=lambda s: s.created_at, reverse=True)
+
+    async def stop(self, user: User, session_id: str) -> None:
         """Stop a session and release its transcode."""
-        await self._end(await self.get(user_id, session_id), persist=True)
+        await self._end(await self.get(user, session_id), persist=True)
 
     async def _end(self, session: Session, *, persist: bool) -> None:
         session.move_to(State.STOPPED)
@@ -200,10 +224,10 @@ class PlaybackService(Service):
         session_metrics.changed(self._sessions.values())
 
     async def heartbeat(
-        self, user_id: str, session_id: str, position: float, state: State
+        self, user: User, session_id: str, position: float, state: State
     ) -> Session:
         """Record the player's position and state; committed before this returns."""
-        session = await self.get(user_id, session_id)
+        session = await self.get(user, session_id)
         session.touch(self._clock.seconds())
         session.heartbeat(position, state)
         if state is State.STOPPED:
@@ -216,13 +240,13 @@ class PlaybackService(Service):
         return session
 
     async def _save_progress(self, session: Session) -> None:
-        self._progress_saved_at[session.id] = self._clock.seconds()
+        session.progress_saved_at = self._clock.seconds()
         await self._store.save_progress(session.user_id, session.media_id, session.position,
                                         self._clock.seconds())
 
     def note_progress(self, session: Session) -> None:
         """Persist the position segment requests imply, at most every ``PROGRESS_EVERY``."""
-        if self._clock.seconds() - self._progress_saved_at.get(session.id, 0.0) < PROGRESS_EVERY:
+        if self._clock.seconds() - session.progress_saved_at < PROGRESS_EVERY:
             return
         Deferred.fromCoroutine(self._save_progress(session)).addErrback(
             lambda f: _log.failure("saving progress failed", f))
@@ -262,39 +286,23 @@ class PlaybackService(Service):
         if shared is not None:
             return shared
         record = self._library.get(session.media_id)
-        if record is None or not session.profiles:
+        if record is None:
             raise not_found("media")
-        start = int(session.position // self.settings.segment_duration)
+        start = self.timeline(session).index_at(session.position)
         try:
-            shared = await self._transcodes.acquire(session.id, record, session.profiles, start)
+            shared = await self._transcodes.acquire(session.id, record, session.ladder, start)
+        except MediaFailed as e:
+            raise PlaybackError(422, "media_unplayable", str(e)) from None
         except TranscoderError as e:
             raise PlaybackError(502, "transcoder_failed", str(e)) from None
         self._shared[session.id] = shared
         return shared
 
-    def describe(self, session: Session) -> dict[str, Any]:
-        """A session as the API shows it."""
+    def timeline(self, session: Session) -> Timeline:
+        """The segment boundaries of the session's media."""
+        return Timeline(session.ladder.source.duration, self.settings.segment_duration)
+
+    def transcode_of(self, session: Session) -> str | None:
+        """The id of the transcode the session streams from, if it has one now."""
         shared = self._shared.get(session.id)
-        estimate = session.adapter.estimate()
-        current = session.adapter.current
-        return {
-            "session_id": session.id,
-            "media_id": session.media_id,
-            "mode": session.mode,
-            "abr": session.options.abr,
-            "state": session.state.value,
-            "position": session.position,
-            "profiles": [p.name for p in session.profiles],
-            "allowed_profiles": [p.name for p in session.adapter.allowed],
-            "current_profile": current.name if current else None,
-            "bandwidth": round(estimate.average) if estimate else None,
-            "bandwidth_stable": estimate.stable if estimate else None,
-            "bandwidth_samples": estimate.samples if estimate else 0,
-            "quality_switches": session.adapter.switches,
-            "transcode_id": shared.id if shared else None,
-            "created_at": session.created_at,
-            "last_activity_at": session.last_activity_at,
-            "stats": {**session.stats.to_json(),
-                      "buffering_events": session.stats.buffering_events
-                      + session.adapter.buffering_events},
-        }
+        return shared.id if shared is not None else None

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 import attrs
 
-from revenge.blackbeard.contract import Profile
 from revenge.playback.adaptation import Adapter
+from revenge.playback.ladder import Ladder
 from revenge.store.records import SessionRecord
 
 
@@ -41,6 +41,11 @@ class SessionOptions:
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
+
+    @staticmethod
+    def fields() -> frozenset[str]:
+        """The names of the options (what a persisted session's options may hold)."""
+        return frozenset(f.name for f in attrs.fields(SessionOptions))
 
 
 @attrs.define
@@ -83,19 +88,24 @@ class Session:
     user_id: str
     media_id: str
     mode: Literal["direct", "transcode"]
-    profiles: tuple[Profile, ...]
+    ladder: Ladder
     options: SessionOptions
     created_at: float
     last_activity_at: float
     state: State = State.BUFFERING
     position: float = 0.0
+    user_name: str = ""
+    client_address: str | None = None
+    # When the position segment requests imply was last written (heartbeats write at once).
+    progress_saved_at: float = 0.0
     # Only real progress may move a resume position: set once a segment has been delivered
     # or the player has reported playing.
     progressed: bool = False
     stats: SessionStats = attrs.field(factory=SessionStats)
     adapter: Adapter = attrs.field(
         default=attrs.Factory(
-            lambda self: Adapter(self.id, self.profiles, server_abr=self.options.abr == "server"),
+            lambda self: Adapter(self.id, self.ladder.variants,
+                                 server_abr=self.options.abr == "server"),
             takes_self=True,
         )
     )
@@ -129,6 +139,7 @@ class Session:
 
     def to_record(self) -> SessionRecord:
         """The persisted form."""
-        options = {**self.options.to_json(), "mode": self.mode}
+        options = {**self.options.to_json(), "mode": self.mode, "user_name": self.user_name,
+                   "client_address": self.client_address}
         return SessionRecord(self.id, self.user_id, self.media_id, self.state.value,
                              self.position, options, self.created_at, self.last_activity_at)

@@ -1,27 +1,39 @@
 """Serving a session's stream: rewritten manifests and segments, with adaptation.
 
 ``AUTO`` is the single variant of ``abr=server`` sessions: its segments come from whatever
-profile the server picks for each one. All profiles share segment names and time spans
-(Blackbeard forces keyframes at the same instants), so switching between them splices.
+video profile the server picks for each one. All renditions share segment names and time
+spans (one ``Timeline``), so switching between profiles, and any profile with any audio
+rendition, splices.
 """
 
 from __future__ import annotations
 
 import time
 
+from twisted.internet.defer import CancelledError
 from twisted.logger import Logger
 
-from revenge.blackbeard.contract import Profile
-from revenge.blackbeard.interface import ITranscoder, TranscoderError
+from revenge.blackbeard.contract import AudioProfile
+from revenge.blackbeard.interface import ITranscoder, MediaFailed, TranscoderError
+from revenge.blackbeard.naming import segment_index
 from revenge.playback.buffer import Delivery
 from revenge.playback.cmcd import Cmcd
 from revenge.playback.errors import PlaybackError, not_found
+from revenge.playback.ladder import Variant
 from revenge.playback.manifest import ManifestError, rewrite_master, rewrite_media
 from revenge.playback.service import PlaybackService
 from revenge.playback.session import Session
+from revenge.playback.transcodes import SharedTranscode
 
 AUTO = "auto"
 _log = Logger()
+
+
+def _failed(session: Session, error: Exception) -> PlaybackError:
+    session.stats.errors += 1
+    if isinstance(error, MediaFailed):
+        return PlaybackError(422, "media_unplayable", str(error))
+    return PlaybackError(502, "transcoder_failed", str(error))
 
 
 class Streaming:
@@ -30,7 +42,6 @@ class Streaming:
     def __init__(self, *, playback: PlaybackService, transcoder: ITranscoder) -> None:
         self._playback = playback
         self._transcoder = transcoder
-        self._segment_duration = playback.settings.segment_duration
 
     async def master_playlist(self, session_id: str, token: str) -> str:
         """The master playlist, rewritten; the first segments are ready before it answers."""
@@ -40,9 +51,9 @@ class Streaming:
         try:
             if shared.master is None:
                 shared.master = (await self._transcoder.master_playlist(shared.id)).decode()
-            start = int(session.position // self._segment_duration)
-            first = adapter.profile_for(None) if adapter.server_abr else adapter.allowed[0]
-            await shared.buffer.ready(start, first.name)
+            await self._warm(session, shared)
+            if not session.ladder.video:
+                return rewrite_master(shared.master, token=token)
             if adapter.server_abr:
                 best = adapter.allowed[0].name
                 text = rewrite_master(shared.master, token=token, order=lambda _: [best])
@@ -50,74 +61,108 @@ class Streaming:
             return rewrite_master(shared.master, token=token,
                                   order=lambda _: adapter.master_order())
         except (TranscoderError, ManifestError) as e:
-            session.stats.errors += 1
-            raise PlaybackError(502, "transcoder_failed", str(e)) from None
+            raise _failed(session, e) from None
 
-    def _profile(self, session: Session, name: str) -> Profile | None:
-        """The profile a URL names (None for ``auto``); 404 for anything else."""
+    async def _warm(self, session: Session, shared: SharedTranscode) -> None:
+        """Have the first segments of what the player will ask for first at hand."""
+        start = self._playback.timeline(session).index_at(session.position)
+        ladder, adapter = session.ladder, session.adapter
+        names = []
+        if ladder.video:
+            first = adapter.profile_for(None) if adapter.server_abr else adapter.allowed[0]
+            names.append(first.name)
+        default = next((a for a in ladder.audio if a.default), None)
+        if default is not None:
+            names.append(default.name)
+        try:
+            for name in names:
+                await shared.buffer.ready(start, name)
+        except CancelledError:
+            # The session was stopped (and its transcode let go) while the player waited.
+            raise not_found("session") from None
+
+    def _rendition(self, session: Session, name: str) -> str:
+        """The rendition a URL names (``auto``: the best allowed profile); 404 otherwise."""
         if name == AUTO and session.adapter.server_abr:
-            return None
-        for profile in session.profiles:
-            if profile.name == name:
-                return profile
-        raise not_found("profile")
+            return session.adapter.allowed[0].name
+        if session.ladder.rendition(name) is None:
+            raise not_found("profile")
+        return name
 
     async def media_playlist(self, session_id: str, profile: str, token: str) -> str:
-        """One profile's playlist (or the ``auto`` one), rewritten."""
+        """One rendition's playlist (or the ``auto`` one), rewritten."""
         session = await self._playback.authorise(session_id, token)
-        named = self._profile(session, profile) or session.profiles[0]
+        name = self._rendition(session, profile)
         shared = await self._playback.shared_for(session)
         try:
-            text, _ = await shared.media_playlist(self._transcoder, named.name)
-            return rewrite_media(text, token=token)
+            return rewrite_media(await shared.media_playlist(self._transcoder, name),
+                                 token=token)
         except (TranscoderError, ManifestError) as e:
-            session.stats.errors += 1
-            raise PlaybackError(502, "transcoder_failed", str(e)) from None
+            raise _failed(session, e) from None
 
     async def segment(
         self, session_id: str, profile: str, name: str, token: str, cmcd: Cmcd | None = None
     ) -> tuple[Delivery, Session]:
-        """A segment, from the buffer, the cache or Blackbeard; a failing profile falls back
-        to the next lower one, so the player still gets every segment."""
+        """A segment, from the buffer, the cache or Blackbeard; a failing video profile falls
+        back to the next lower one, so the player still gets every segment."""
         session = await self._playback.authorise(session_id, token)
-        requested = self._profile(session, profile)
-        shared = await self._playback.shared_for(session)
-        adapter = session.adapter
-        if cmcd is not None:
-            adapter.cmcd(cmcd)
-        try:
-            _, names = await shared.media_playlist(self._transcoder, session.profiles[0].name)
-        except (TranscoderError, ManifestError) as e:
-            raise PlaybackError(502, "transcoder_failed", str(e)) from None
-        index = names.get(name)
-        if index is None:
+        timeline = self._playback.timeline(session)
+        index = segment_index(name)
+        if index is None or index >= timeline.count or not name.endswith(".ts"):
             raise not_found("segment")
-        chosen: Profile | None = adapter.profile_for(requested.name if requested else None)
+        rendition = None if profile == AUTO and session.adapter.server_abr \
+            else session.ladder.rendition(profile)
+        if rendition is None and profile != AUTO:
+            raise not_found("profile")
+        shared = await self._playback.shared_for(session)
+        if cmcd is not None:
+            session.adapter.cmcd(cmcd)
         started = time.monotonic()
+        if isinstance(rendition, AudioProfile):
+            try:
+                delivery = await shared.buffer.get(index, rendition.name)
+            except TranscoderError as e:
+                raise _failed(session, e) from None
+            served = rendition.name
+        else:
+            delivery, served = await self._video_segment(session, shared, index, profile)
+        self._account(session, delivery, started, audio=isinstance(rendition, AudioProfile))
+        if not session.ladder.video or not isinstance(rendition, AudioProfile):
+            session.segment_delivered(timeline.start(index))
+            self._playback.note_progress(session)
+        _log.info("segment served {session} {profile}/{index} from {source} in {latency_ms:.1f}ms",
+                  session=session.id, profile=served, index=index,
+                  source=delivery.source, latency_ms=(time.monotonic() - started) * 1000,
+                  bytes=len(delivery.data))
+        return delivery, session
+
+    async def _video_segment(self, session: Session, shared: SharedTranscode, index: int,
+                             profile: str) -> tuple[Delivery, str]:
+        adapter = session.adapter
+        chosen: Variant | None = adapter.profile_for(None if profile == AUTO else profile)
+        last_error: Exception | None = None
         while chosen is not None:
             try:
-                delivery = await shared.buffer.get(index, chosen.name)
-                break
+                return await shared.buffer.get(index, chosen.name), chosen.name
             except TranscoderError as e:
+                last_error = e
                 session.stats.errors += 1
                 adapter.segment_failed()
                 _log.warn("segment {index} ({profile}) of session {session} failed: {error}",
                           index=index, profile=chosen.name, session=session.id, error=str(e))
                 chosen = adapter.lower_than(chosen)
-        else:
-            raise PlaybackError(502, "segment_unavailable", "no profile could make this segment")
+        if isinstance(last_error, MediaFailed):
+            raise PlaybackError(422, "media_unplayable", str(last_error))
+        raise PlaybackError(502, "segment_unavailable", "no profile could make this segment")
+
+    def _account(self, session: Session, delivery: Delivery, started: float, *,
+                 audio: bool) -> None:
         stats = session.stats
         stats.segments[delivery.source] += 1
         stats.bytes_sent += len(delivery.data)
-        stats.media_seconds_sent += self._segment_duration
+        if not audio:
+            stats.media_seconds_sent += self._playback.settings.segment_duration
         stats.last_served_from = delivery.source
         if delivery.source == "origin":
             stats.buffering_events += 1
             stats.buffer_time += time.monotonic() - started
-        session.segment_delivered(index * self._segment_duration)
-        self._playback.note_progress(session)
-        _log.info("segment served {session} {profile}/{index} from {source} in {latency_ms:.1f}ms",
-                  session=session.id, profile=chosen.name, index=index,
-                  source=delivery.source, latency_ms=(time.monotonic() - started) * 1000,
-                  bytes=len(delivery.data))
-        return delivery, session

@@ -11,11 +11,11 @@ from collections.abc import Callable
 import attrs
 from twisted.logger import Logger
 
-from revenge.blackbeard.contract import Profile, TranscodeRequest
+from revenge.blackbeard.contract import TranscodeRequest
 from revenge.blackbeard.interface import ITranscoder
 from revenge.playback.buffer import SegmentBuffer
 from revenge.playback.cache import TranscodeCache
-from revenge.playback.manifest import segment_names
+from revenge.playback.ladder import Ladder
 from revenge.store.records import MediaRecord
 
 _log = Logger()
@@ -26,31 +26,27 @@ def media_identity(record: MediaRecord) -> str:
     return f"{record.id}:{record.size}:{record.mtime_ns}"
 
 
+Key = tuple[str, Ladder]
+
+
 @attrs.define
 class SharedTranscode:
     """A Blackbeard transcode, its buffer, the sessions using it and its playlists."""
 
-    key: tuple[str, tuple[Profile, ...]]
+    key: Key
     id: str
     request: TranscodeRequest
     buffer: SegmentBuffer
     sessions: set[str] = attrs.field(factory=set)
     master: str | None = None
-    # profile → (playlist text, segment name → index)
-    playlists: dict[str, tuple[str, dict[str, int]]] = attrs.field(factory=dict)
+    playlists: dict[str, str] = attrs.field(factory=dict)  # rendition → its playlist
 
-    @property
-    def profiles(self) -> tuple[Profile, ...]:
-        return self.request.profiles
-
-    async def media_playlist(
-        self, transcoder: ITranscoder, profile: str
-    ) -> tuple[str, dict[str, int]]:
-        """The profile's playlist as Blackbeard wrote it, fetched once, and its name index."""
-        if profile not in self.playlists:
-            text = (await transcoder.media_playlist(self.id, profile)).decode()
-            self.playlists[profile] = (text, {n: i for i, n in enumerate(segment_names(text))})
-        return self.playlists[profile]
+    async def media_playlist(self, transcoder: ITranscoder, rendition: str) -> str:
+        """A rendition's playlist as Blackbeard wrote it, fetched once."""
+        if rendition not in self.playlists:
+            self.playlists[rendition] = (await transcoder.media_playlist(
+                self.id, rendition)).decode()
+        return self.playlists[rendition]
 
 
 class TranscodeManager:
@@ -70,29 +66,20 @@ class TranscodeManager:
         self._source = source
         self._segment_duration = segment_duration
         self._buffer_options = buffer_options
-        self._by_key: dict[tuple[str, tuple[Profile, ...]], SharedTranscode] = {}
-
-    @property
-    def active(self) -> list[SharedTranscode]:
-        """Every transcode in use."""
-        return list(self._by_key.values())
+        self._by_key: dict[Key, SharedTranscode] = {}
 
     async def acquire(
-        self, session_id: str, record: MediaRecord, profiles: tuple[Profile, ...],
-        start_segment: int,
+        self, session_id: str, record: MediaRecord, ladder: Ladder, start_segment: int,
     ) -> SharedTranscode:
         """The shared transcode for this media and ladder, started if needed."""
-        key = (media_identity(record), profiles)
+        key = (media_identity(record), ladder)
         shared = self._by_key.get(key)
         if shared is None:
             url, headers = self._source(record.id)
             request = TranscodeRequest(
-                source_url=url,
-                source_headers=headers,
-                duration=record.probe.duration or 0.0,
-                profiles=profiles,
-                segment_duration=self._segment_duration,
-                start_segment=start_segment,
+                source_url=url, source_headers=headers, source=ladder.source,
+                video=ladder.video, audio=ladder.audio,
+                segment_duration=self._segment_duration, start_segment=start_segment,
             )
             transcode_id = await self._transcoder.start(request)
             # Another session may have started the same transcode while we waited.

@@ -29,6 +29,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 from zope.interface import implementer
 
+from revenge.files.ranges import FULL, parse_range
 from revenge.files.zerocopy import SendfileServer
 
 # Twisted's SEND_LIMIT: one slice is one send(), copied while it is still in the CPU cache, and
@@ -166,9 +167,25 @@ def write_segment(
 ) -> int:
     """Answer ``request`` with ``data`` (headers only for HEAD); returns ``NOT_DONE_YET``.
 
+    A single ``Range`` is honoured (206; some players and ffmpeg ask ``bytes=0-`` and treat a
+    segment without ``Accept-Ranges`` as unseekable); several ranges get the whole segment.
     ``on_sent(size, seconds)`` is called once the client has acknowledged every byte.
     """
     request.setHeader(b"Content-Type", content_type.encode())
+    request.setHeader(b"Accept-Ranges", b"bytes")
+    wanted = parse_range(request.getHeader(b"range"), len(data), max_ranges=1) \
+        if request.method == b"GET" else FULL
+    if wanted.kind == "unsatisfiable":
+        request.setResponseCode(416)
+        request.setHeader(b"Content-Range", b"bytes */%d" % len(data))
+        request.setHeader(b"Content-Length", b"0")
+        request.finish()
+        return NOT_DONE_YET
+    if wanted.kind == "partial":
+        (part,) = wanted.ranges
+        request.setResponseCode(206)
+        request.setHeader(b"Content-Range", part.content_range(len(data)))
+        data = data[part.start : part.end + 1]
     request.setHeader(b"Content-Length", b"%d" % len(data))
     if request.method == b"HEAD":
         request.finish()

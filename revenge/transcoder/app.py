@@ -1,15 +1,16 @@
 """The Blackbeard contract over HTTP (a Klein app of its own): routes parse, call the
 service, and render. Errors are ``{"error": {"code", "message"}}``.
 
-Segments are named ``{index}.ts`` (``0.ts``, ``1.ts``, ...; no leading zeros). Nothing a
-request carries reaches the file system: ids, profile names and segment names are matched
-strictly and mapped to paths by the service's own tables.
+Segments are named as ``revenge.blackbeard.naming`` says (``0.ts``, ``1.ts``, ...). Nothing
+a request carries reaches the file system: ids, rendition names and segment names are matched
+strictly and mapped to paths by the service's own tables. A failure of one media (its
+source cannot be read or encoded) is a ``422 media_failed``, never a 5xx: it says nothing
+about this Blackbeard's health.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,13 @@ from twisted.web.iweb import IRequest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from revenge.blackbeard.contract import ContractError, TranscodeRequest
+from revenge.blackbeard.naming import segment_index
 from revenge.transcoder.manager import TRANSCODE_ID, Busy, TranscoderService
 from revenge.transcoder.playlists import master_playlist, media_playlist
 from revenge.transcoder.transcode import EncoderFailed, NotYet, Transcode
 
 _log = Logger()
 PLAYLIST = b"application/vnd.apple.mpegurl"
-SEGMENT_NAME = re.compile(r"^(0|[1-9][0-9]{0,6})\.ts$")
 MAX_BODY = 256 * 1024
 
 
@@ -43,13 +44,17 @@ def _json(request: IRequest, doc: Any, status: int = 200) -> bytes:
     request.setResponseCode(status)
     request.setHeader(b"Content-Type", b"application/json")
     request.setHeader(b"Cache-Control", b"no-store")
-    return json.dumps(doc).encode()
+    body = json.dumps(doc).encode()
+    request.setHeader(b"Content-Length", b"%d" % len(body))
+    return body
 
 
 def _playlist(request: IRequest, text: str) -> bytes:
+    body = text.encode()
     request.setHeader(b"Content-Type", PLAYLIST)
     request.setHeader(b"Cache-Control", b"no-cache, no-store, must-revalidate")
-    return text.encode()
+    request.setHeader(b"Content-Length", b"%d" % len(body))
+    return body
 
 
 def _read(path: Path) -> bytes:
@@ -130,17 +135,16 @@ def build_app(service: TranscoderService) -> Klein:
     @app.route("/api/v1/transcodes/<string:transcode_id>/<string:profile>/index.m3u8")
     def playlist(request: IRequest, transcode_id: str, profile: str) -> bytes:
         found = transcode(transcode_id)
-        profile_of(found, profile)
-        return _playlist(request, media_playlist(found.request))
+        rendition = found.profiles[profile_of(found, profile)].profile
+        return _playlist(request, media_playlist(found.request, rendition))
 
     @app.route("/api/v1/transcodes/<string:transcode_id>/<string:profile>/<string:name>")
     async def segment(request: IRequest, transcode_id: str, profile: str, name: str) -> bytes:
         found = transcode(transcode_id)
         profile_of(found, profile)
-        match = SEGMENT_NAME.match(name)
-        if match is None:
+        index = segment_index(name)
+        if index is None or not name.endswith(".ts"):
             raise _Error(404, "segment_not_found", "segments are named {index}.ts")
-        index = int(match.group(1))
         if index >= found.segment_count:
             raise _Error(404, "segment_not_found", "past the end of the media")
         try:
@@ -151,7 +155,7 @@ def build_app(service: TranscoderService) -> Klein:
         except NotYet as e:
             raise _Error(503, "not_ready", str(e), retry_after=1) from None
         except EncoderFailed as e:
-            raise _Error(502, "encoder_failed", str(e)) from None
+            raise _Error(422, "media_failed", str(e)) from None
         except FileNotFoundError:
             # Deleted (or reaped) while this request was reading it.
             raise _Error(404, "transcode_not_found", "the transcode was deleted") from None

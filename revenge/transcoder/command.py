@@ -1,40 +1,55 @@
-"""The ffmpeg command line that makes one profile's segments from a given segment on.
+"""The ffmpeg command line of one run: one rendition, from a given segment on.
 
-Every segment of every profile covers the same span, ``[N*D, (N+1)*D)``: encoded video has
-a keyframe forced at every multiple of ``D``, and the segment muxer cuts at the first
-keyframe at or after each one. A run started at segment N seeks the input to ``N*D`` and
-shifts its output timestamps by as much, so segments from different runs and profiles
-splice into one timeline.
+Every segment of every rendition covers the same span of one timeline (``Timeline``):
+ffmpeg reads with ``-copyts -start_at_zero``, so its timestamps *are* timeline seconds, and
+MPEG-TS adds a fixed ``TS_OFFSET`` (its mux delay) to all of them alike. Video keyframes are
+forced at the first frame of each segment and nowhere else; the segment muxer cuts at
+thresholds given relative to the run's first packet, which this module knows exactly
+(``Cuts``), so a segment made by any run holds the same frames as made by any other.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from revenge.blackbeard.contract import Profile, TranscodeRequest
+import attrs
 
-# The segment muxer's CSV list of remuxed segments: ``name,start,end`` per finished segment.
-CUTS = "cuts.csv"
+from revenge.blackbeard.contract import AudioProfile, Rendition, TranscodeRequest, VideoProfile
+from revenge.transcoder import picture, sound
+
+# Seconds MPEG-TS timestamps run ahead of the timeline (ffmpeg's default mux delay and
+# preload, pinned here because subtitles and players' timestamp maps depend on it).
+TS_OFFSET = 1.4
+# One MPEG-TS muxer for a whole run, so continuity counters run on across its segments (each
+# still opens with PAT and PMT); the run's first packets carry the discontinuity flag, which
+# is what marks a seam between two runs to a demuxer.
+_MUX = ["-avoid_negative_ts", "disabled", "-muxdelay", "0.7", "-muxpreload", "0.7",
+        "-individual_header_trailer", "0", "-segment_format_options",
+        "avoid_negative_ts=disabled:mpegts_flags=+initial_discontinuity"]
 
 
-def segment_file(index: int) -> str:
-    """The file (and URL) name of segment ``index``: ``0.ts``, ``1.ts``, ..."""
-    return f"{index}.ts"
+@attrs.frozen
+class Command:
+    """An ffmpeg argv and what its output will be: segments from ``first`` on are the
+    rendition's; a lower one (a run's warm-up lead) is thrown away."""
+
+    argv: list[str]
+    first: int
+    remux: bool = False
 
 
-def ffmpeg_arguments(
-    *,
-    ffmpeg: str,
-    request: TranscodeRequest,
-    profile: Profile,
-    start: int,
-    directory: Path,
-    threads: int = 2,
-    preset: str = "veryfast",
-) -> list[str]:
-    """The argv of an ffmpeg making ``profile`` from segment ``start`` into ``directory``."""
-    d = request.segment_duration
-    offset = f"{start * d:.6f}"
+def command(request: TranscodeRequest, rendition: Rendition, start: int, directory: Path, *,
+            ffmpeg: str, threads: int = 2, preset: str = "veryfast") -> Command:
+    """The run of ``rendition`` making segments ``start``, ``start+1``, ... in ``directory``."""
+    if isinstance(rendition, AudioProfile):
+        return _audio(request, rendition, start, directory, ffmpeg=ffmpeg)
+    if rendition.codec == "copy":
+        return _remux(request, rendition, start, directory, ffmpeg=ffmpeg)
+    return _video(request, rendition, start, directory, ffmpeg=ffmpeg, threads=threads,
+                  preset=preset)
+
+
+def _head(ffmpeg: str, request: TranscodeRequest, seek: float | None) -> list[str]:
     # Verbose: the segment muxer reports each segment it ends and each file it opens.
     args = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "verbose"]
     # The source is an HTTP Range consumer's URL; a connection the server closed while
@@ -43,28 +58,82 @@ def ffmpeg_arguments(
     if request.source_headers:
         args += ["-headers",
                  "".join(f"{k}: {v}\r\n" for k, v in request.source_headers.items())]
-    if start:
-        args += ["-ss", offset]
-    args += ["-i", request.source_url, "-map", "0:v:0", "-map", "0:a:0?",
-             "-threads", str(threads), "-filter_threads", "1"]
-    if profile.video_codec == "copy":
-        # Cuts fall on the source's keyframes. Whether those sit on the segment boundaries
-        # shows only as segments end: the list of cut times is checked (see Encoder).
-        args += ["-c:v", "copy"]
-    else:
-        rate = profile.video_bitrate
-        args += ["-c:v", "libx264", "-preset", preset, "-profile:v", "high",
-                 "-b:v", str(rate), "-maxrate", str(rate), "-bufsize", str(rate * 2),
-                 "-vf", f"scale=-2:{profile.height}", "-pix_fmt", "yuv420p",
-                 "-force_key_frames", f"expr:gte(t,n_forced*{d})", "-sc_threshold", "0"]
-    if profile.audio_codec == "copy":
-        args += ["-c:a", "copy"]
-    else:
-        args += ["-c:a", "aac", "-b:a", str(profile.audio_bitrate), "-ac", "2"]
-    args += ["-max_muxing_queue_size", "1024", "-f", "segment"]
-    if profile.video_codec == "copy":
-        args += ["-segment_list", str(directory / CUTS), "-segment_list_type", "csv"]
-    args += ["-segment_time", f"{d}", "-segment_start_number", str(start),
-             "-segment_format", "mpegts", "-output_ts_offset", offset,
-             str(directory / "%d.ts")]
-    return args
+    # Timestamps stay the source's, less its start: timeline seconds. No accurate seek: the
+    # filters cut at exact instants themselves, the same way in every run.
+    args += ["-copyts", "-start_at_zero", "-noaccurate_seek"]
+    if seek is not None and seek > 0:
+        args += ["-ss", f"{seek:.6f}"]
+    return [*args, "-i", request.source_url]
+
+
+def _segments(directory: Path, *, number: int, cuts: list[float]) -> list[str]:
+    """The segment muxer's options: cut at ``cuts`` (seconds after the first packet)."""
+    args = ["-max_muxing_queue_size", "1024", *_MUX, "-f", "segment",
+            "-segment_format", "mpegts", "-segment_start_number", str(number)]
+    if cuts:
+        args += ["-segment_times", ",".join(f"{c:.6f}" for c in cuts)]
+    else:  # one segment to the end
+        args += ["-segment_time", "100000000"]
+    return [*args, str(directory / "%d.ts")]
+
+
+def _video(request: TranscodeRequest, profile: VideoProfile, start: int, directory: Path, *,
+           ffmpeg: str, threads: int, preset: str) -> Command:
+    source = request.source.video
+    assert source is not None
+    timeline = request.timeline
+    rate = picture.output_rate(source.frame_rate, profile.frame_rate)
+    frames = [picture.grid_start(t, rate) for t in timeline.starts[start:]]
+    first = frames[0]
+    half = 0.5 / float(rate)
+    args = _head(ffmpeg, request, timeline.start(start) - request.source.preroll)
+    args += ["-map", f"0:{source.index}", "-an", "-sn", "-dn",
+             "-threads", str(threads), "-filter_threads", "1",
+             "-vf", picture.video_filters(source, profile, rate=rate, first_frame=first,
+                                          end=request.duration)]
+    args += picture.x264_arguments(profile, rate=rate, longest_segment=timeline.longest,
+                                   preset=preset)
+    args += ["-force_key_frames", ",".join(f"{t:.9f}" for t in frames)]
+    args += _segments(directory, number=start, cuts=[t - first - half for t in frames[1:]])
+    return Command(args, start)
+
+
+def _remux(request: TranscodeRequest, profile: VideoProfile, start: int, directory: Path, *,
+           ffmpeg: str) -> Command:
+    source = request.source.video
+    assert source is not None
+    timeline = request.timeline
+    frame = 1 / source.frame_rate
+    begin = timeline.start(start)
+    # Remuxed only from indexed containers, whose seeks land on the last keyframe at or
+    # before the target: the one at the boundary, which aligned keyframes have within half
+    # a frame of it.
+    args = _head(ffmpeg, request, begin + frame / 2 if start else None)
+    args += ["-map", f"0:{source.index}", "-an", "-sn", "-dn", "-c:v", "copy"]
+    cuts = [t - begin - frame for t in timeline.starts[start + 1:]]
+    return Command([*args, *_segments(directory, number=start, cuts=cuts)], start, remux=True)
+
+
+def _audio(request: TranscodeRequest, profile: AudioProfile, start: int, directory: Path, *,
+           ffmpeg: str) -> Command:
+    track = request.source.track(profile.track)
+    timeline = request.timeline
+    begin = sound.run_start(timeline.start(start))
+    # Sound alone starts the timeline with its first packet, the encoder's priming frame,
+    # as players of audio-only streams take it: every packet one frame later, same grid.
+    shift = 0 if request.video else sound.FRAME
+    # The encoder's first packet is its priming frame, one frame before the first sample.
+    first_packet = begin - sound.FRAME + shift
+    cuts = [(sound.grid_ceil(t) - sound.FRAME / 2 - first_packet) / sound.SAMPLE_RATE
+            for t in timeline.starts[max(start, 1):]]
+    # Decoding sound is cheap: seek well before the lead, the filters cut exactly.
+    seek = begin / sound.SAMPLE_RATE - max(request.source.preroll, 1.0) if start else None
+    args = _head(ffmpeg, request, seek)
+    args += ["-map", f"0:{track.index}", "-vn", "-sn", "-dn",
+             "-af", sound.audio_filters(track, start=begin, end=request.duration),
+             *sound.aac_arguments(profile)]
+    if shift:
+        args += ["-output_ts_offset", f"{shift / sound.SAMPLE_RATE:.6f}"]
+    # A run after 0 opens with its lead, numbered one below its first real segment.
+    number = start - 1 if start else 0
+    return Command([*args, *_segments(directory, number=number, cuts=cuts)], start)

@@ -1,8 +1,10 @@
 """One ffmpeg child process: the segments it finishes, pause and resume, and its end.
 
-The segment muxer logs ``segment:'N.ts' ... ended`` just *before* it closes the file and
-``Opening 'N+1.ts' for writing`` just after, so a segment counts as finished only once the
-next one is opened or ffmpeg exited cleanly: a half-written file is never served.
+The segment muxer logs ``segment:'N.ts' ... ended`` just *before* it closes a file, then opens
+the next and logs ``segment:'N+1.ts' starts with packet ... pts_time:T`` once the next file has
+its first packet; so a segment counts as finished only once the next one has started (or
+ffmpeg exited cleanly): a half-written file is never served. The start times also prove a
+remux right: each segment must start on its boundary, or the source cannot be remuxed.
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from revenge.blackbeard.timeline import Timeline
 from revenge.transcoder import metrics
-from revenge.transcoder.command import CUTS
+from revenge.transcoder.command import Command
 
 _ENDED = re.compile(rb"segment:'(?:[^']*/)?(\d+)\.ts' count:\d+ ended")
-_OPENING = re.compile(rb"Opening '(?:[^']*/)?(\d+)\.ts' for writing")
+_STARTS = re.compile(rb"segment:'(?:[^']*/)?(\d+)\.ts' starts with packet .*pts_time:(-?[\d.]+)")
 _log = Logger()
-# How far a remuxed segment's end may be from its boundary (about a few frames).
-CUT_TOLERANCE = 0.2
+# How far a remuxed segment's start may be from its boundary.
+CUT_TOLERANCE = 0.1
 
 
 class _Protocol(ProcessProtocol):
@@ -50,37 +53,28 @@ class _Protocol(ProcessProtocol):
 
 
 class Encoder:
-    """A running ffmpeg making segments ``start``, ``start+1``, ... of one profile.
+    """A running ffmpeg making segments ``start``, ``start+1``, ... of one rendition.
 
     ``on_segment(index, path)`` is called for every finished segment and
     ``on_end(encoder)`` once the process is gone; ``error`` then says why it ended if
     neither a clean exit nor a stop asked for.
     """
 
-    def __init__(
-        self,
-        *,
-        reactor: Any,
-        arguments: list[str],
-        directory: Path,
-        start: int,
-        last: int,
-        on_segment: Callable[[int, Path], None],
-        on_end: Callable[[Encoder], None],
-        check_cuts: float | None = None,
-    ) -> None:
+    def __init__(self, *, reactor: Any, command: Command, directory: Path, timeline: Timeline,
+                 on_segment: Callable[[int, Path], None],
+                 on_end: Callable[[Encoder], None]) -> None:
         self.directory = directory
-        self.start = start
-        self.writing = start  # the segment being written; all before it are finished
+        self.start = command.first
+        self.writing = command.first  # the segment being written; all before it are done
         self.paused = False
         self.stopping = False  # a stop was asked for: its end is not an error
         self.error: str | None = None
         # A remux whose source keyframes do not fall on the segment boundaries.
         self.misaligned = False
-        self._check_cuts = check_cuts
         self.ended: Deferred[None] = Deferred()
-        self._last = last
-        self._unconfirmed: set[int] = set()
+        self._remux = command.remux
+        self._timeline = timeline
+        self._open: int | None = None  # the segment file being written
         self._on_segment = on_segment
         self._on_end = on_end
         self._tail: list[str] = []
@@ -88,7 +82,7 @@ class Encoder:
         self._clock: IReactorTime = reactor
         process_reactor: IReactorProcess = reactor
         self._process = process_reactor.spawnProcess(
-            _Protocol(self), arguments[0], arguments, env={}, path=str(directory))
+            _Protocol(self), command.argv[0], command.argv, env={}, path=str(directory))
         metrics.ENCODERS.inc()
 
     @property
@@ -105,46 +99,32 @@ class Encoder:
     def line_received(self, line: bytes) -> None:
         """One line of ffmpeg's stderr."""
         if (match := _ENDED.search(line)) is not None:
-            index = int(match.group(1))
-            self._unconfirmed.add(index)
-            # Pacing counts it as made from here on; it is served once confirmed.
-            self.writing = max(self.writing, index + 1)
-        elif (match := _OPENING.search(line)) is not None:
-            opened = int(match.group(1))
-            self.writing = max(self.writing, opened)
-            self._confirm({i for i in self._unconfirmed if i < opened})
+            # Pacing counts it as made from here on; it is served once the next one starts.
+            self.writing = max(self.writing, int(match.group(1)) + 1)
+        elif (match := _STARTS.search(line)) is not None:
+            index, at = int(match.group(1)), float(match.group(2))
+            if self._open is not None and self._open < index:
+                self._confirm(self._open)
+            self._open = index
+            self.writing = max(self.writing, index)
+            if self._remux and index >= self.start and not self._on_boundary(index, at):
+                self.misaligned = True
+                self.error = (f"the source's keyframes do not fall on the segment boundaries "
+                              f"(segment {index} starts at {at:.3f} s): remux impossible")
+                self.kill()
         elif b"rror" in line or b"nvalid" in line or b"failed" in line:
             self._tail = [*self._tail[-4:], line.decode("utf-8", "replace").strip()]
 
-    def _confirm(self, indexes: set[int]) -> None:
-        self._unconfirmed -= indexes
-        for index in sorted(indexes):
-            if self.misaligned or index > self._last:
-                return
-            if index < self._last and not self._cut_on_boundary(index):
-                self.misaligned = True
-                self.error = (f"the source's keyframes do not fall on the segment boundaries "
-                              f"(segment {index}): remux impossible")
-                self.kill()
-                return
-            metrics.SEGMENTS.inc()
-            self._on_segment(index, self.directory / f"{index}.ts")
+    def _on_boundary(self, index: int, at: float) -> bool:
+        return index < self._timeline.count and \
+            abs(at - self._timeline.start(index)) <= CUT_TOLERANCE
 
-    def _cut_on_boundary(self, index: int) -> bool:
-        """For a remux: did segment ``index`` end at its boundary, ``(index+1)*D``?"""
-        if self._check_cuts is None:
-            return True
-        # A line a segment: a read of a few hundred bytes, fine on the reactor thread.
-        try:
-            lines = (self.directory / CUTS).read_text().splitlines()
-        except OSError:
-            return False
-        for line in lines:
-            name, _, times = line.partition(",")
-            if name == f"{index}.ts":
-                end = float(times.rpartition(",")[2])
-                return abs(end - (index + 1) * self._check_cuts) <= CUT_TOLERANCE
-        return False
+    def _confirm(self, index: int) -> None:
+        # A warm-up lead (below ``start``) and anything after a failed remux are not served.
+        if self.misaligned or not self.start <= index < self._timeline.count:
+            return
+        metrics.SEGMENTS.inc()
+        self._on_segment(index, self.directory / f"{index}.ts")
 
     def pause(self) -> None:
         """Stop the process where it is (SIGSTOP): no CPU until resumed."""
@@ -193,11 +173,13 @@ class Encoder:
         metrics.ENCODERS.dec()
         if reason.check(ProcessDone) is not None:
             # A clean exit wrote the trailer and closed the last segment.
-            if self._unconfirmed and max(self._unconfirmed) < self._last:
-                # The input ended early (a truncated source): the last file is suspect.
-                self.error = f"the input ended at segment {max(self._unconfirmed)}"
-                self._unconfirmed.discard(max(self._unconfirmed))
-            self._confirm(set(self._unconfirmed))
+            if self._open is not None:
+                self._confirm(self._open)
+            last = self._timeline.count - 1
+            if not self.misaligned and (self._open is None or self._open < last):
+                # The filters run every rendition to the timeline's end; stopping short
+                # means the source could not be read that far.
+                self.error = f"the input ended before segment {last} (at {self._open})"
         elif not self.stopping:
             self.error = " | ".join(self._tail) or str(reason.value)
         self._on_end(self)

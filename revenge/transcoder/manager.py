@@ -18,13 +18,13 @@ from twisted.logger import Logger
 
 from revenge.blackbeard.contract import TranscodeRequest
 from revenge.transcoder import metrics
-from revenge.transcoder.command import ffmpeg_arguments
+from revenge.transcoder.command import command
 from revenge.transcoder.encoder import Encoder
 from revenge.transcoder.pacing import Pacing
 from revenge.transcoder.transcode import ProfileState, Transcode
 
 _log = Logger()
-TRANSCODE_ID = re.compile(r"^[0-9a-f]{16}$")
+TRANSCODE_ID = re.compile(r"^[0-9a-f]{16}$")  # the ids this Blackbeard makes
 
 
 class Busy(Exception):
@@ -117,7 +117,7 @@ class TranscoderService(Service):
             self._reap_after, self._reap, transcode_id)
         _log.info("transcode {id} created: {count} segments of {d} s, profiles {profiles}",
                   id=transcode_id, count=request.segment_count, d=request.segment_duration,
-                  profiles=",".join(p.name for p in request.profiles))
+                  profiles=",".join(p.name for p in request.renditions))
         return transcode
 
     def get(self, transcode_id: str) -> Transcode | None:
@@ -166,21 +166,18 @@ class TranscoderService(Service):
             await victim.kill()
         directory = transcode.run_directory(state)
         directory.mkdir(parents=True, exist_ok=True)
-        arguments = ffmpeg_arguments(
-            ffmpeg=self._ffmpeg, request=transcode.request, profile=state.profile,
-            start=start, directory=directory, threads=self._threads, preset=self._preset)
+        run = command(transcode.request, state.profile, start, directory, ffmpeg=self._ffmpeg,
+                      threads=self._threads, preset=self._preset)
 
         def ended(encoder: Encoder) -> None:
             self._live.pop(encoder, None)
             transcode.encoder_ended(state, encoder)
 
         encoder = Encoder(
-            reactor=self._reactor, arguments=arguments, directory=directory, start=start,
-            last=transcode.segment_count - 1,
+            reactor=self._reactor, command=run, directory=directory,
+            timeline=transcode.request.timeline,
             on_segment=lambda index, path: transcode.segment_finished(state, index, path),
-            on_end=ended,
-            check_cuts=(transcode.request.segment_duration
-                        if state.profile.video_codec == "copy" else None))
+            on_end=ended)
         self._live[encoder] = state
         return encoder
 

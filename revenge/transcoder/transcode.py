@@ -20,10 +20,11 @@ from twisted.internet.threads import deferToThread
 from twisted.logger import Logger
 
 from revenge.blackbeard.contract import (
-    Profile,
+    Rendition,
     TranscodeRequest,
     TranscodeState,
     TranscodeStatus,
+    VideoProfile,
 )
 from revenge.transcoder import metrics
 from revenge.transcoder.encoder import Encoder, remove_unfinished
@@ -39,14 +40,15 @@ class NotYet(Exception):
 
 
 class EncoderFailed(Exception):
-    """ffmpeg keeps failing for this profile (the source is unreadable or broken)."""
+    """ffmpeg keeps failing for this rendition: the source is unreadable or broken. A fault
+    of this media, not of the transcoder."""
 
 
 @attrs.define(eq=False)
 class ProfileState:
-    """A profile's finished segments, its encoder and the requests waiting on it."""
+    """A rendition's finished segments, its encoder and the requests waiting on it."""
 
-    profile: Profile
+    profile: Rendition
     directory: Path
     segments: dict[int, Path] = attrs.field(factory=dict)
     encoder: Encoder | None = None
@@ -78,7 +80,7 @@ class Transcode:
         self._spawn = spawn
         # Directories are named by position, never by anything a request carries.
         self.profiles = {p.name: ProfileState(p, directory / f"p{i}")
-                         for i, p in enumerate(request.profiles)}
+                         for i, p in enumerate(request.renditions)}
         self.last_activity = clock.seconds()
 
     @property
@@ -223,9 +225,9 @@ class Transcode:
         if encoder.error is None:
             return
         self.errors = [*self.errors[-9:], f"{state.profile.name}: {encoder.error}"[-500:]]
-        if encoder.misaligned:
+        if encoder.misaligned and isinstance(state.profile, VideoProfile):
             # Remuxing cannot make these segments: encode this profile from here on.
-            state.profile = attrs.evolve(state.profile, video_codec="h264")
+            state.profile = attrs.evolve(state.profile, codec="h264")
             _log.warn("transcode {id} {profile}: {error}; encoding instead", id=self.id,
                       profile=state.profile.name, error=encoder.error)
         else:

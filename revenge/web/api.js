@@ -53,6 +53,9 @@ export const api = {
     method: "POST", body: { media_id: mediaId, start_position: startPosition },
   }),
   session: (id) => call(`/api/v1/playback/sessions/${encodeURIComponent(id)}`),
+  me: () => call("/api/v1/me"),
+  sessions: () => call("/api/v1/playback/sessions"),
+  stop: (id) => call(`/api/v1/playback/sessions/${encodeURIComponent(id)}`, { method: "DELETE" }),
   // keepalive lets a heartbeat sent while the page goes away still arrive.
   progress: (id, position, state, keepalive = false) => call(
     `/api/v1/playback/sessions/${encodeURIComponent(id)}/progress`,

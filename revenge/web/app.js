@@ -1,11 +1,14 @@
 // The page: sign-in, the library (#/) and the player (#/play/ID?t=SECONDS), by fragment.
 
-import { ApiError, adoptTokenFromFragment, token } from "./api.js";
+import { ApiError, adoptTokenFromFragment, api, token } from "./api.js";
 import { PAGE_SIZE, showLibrary } from "./library.js";
 import { Player } from "./player.js";
+import { SessionsPage } from "./sessions.js";
 
 const $ = (id) => document.getElementById(id);
-const views = { login: $("login"), library: $("library"), player: $("player") };
+const views = {
+  login: $("login"), library: $("library"), player: $("player"), sessions: $("sessions"),
+};
 const status = $("status");
 let offset = 0;
 
@@ -13,9 +16,12 @@ function say(message) {
   status.textContent = message;
 }
 
+const sessionsPage = new SessionsPage({ rows: $("session-rows"), empty: $("no-sessions") }, say);
+
 function show(name) {
   for (const [key, view] of Object.entries(views)) view.hidden = key !== name;
   $("sign-out").hidden = name === "login";
+  if (name === "login") $("now-playing-link").hidden = true;
   views[name].querySelector("h1")?.focus({ preventScroll: true });
 }
 
@@ -31,6 +37,14 @@ const player = new Player({
     served: $("stat-served"),
     buffer: $("stat-buffer"),
     segments: $("stat-segments"),
+  },
+  music: {
+    stage: $("stage"),
+    panel: $("now-playing"),
+    cover: $("cover"),
+    title: $("track-title"),
+    artist: $("track-artist"),
+    album: $("track-album"),
   },
 }, say);
 
@@ -48,8 +62,17 @@ async function route() {
     return;
   }
   const match = /^#\/play\/([^?]+)(?:\?t=([\d.]+))?$/.exec(location.hash);
+  sessionsPage.hide();
   try {
-    if (match) {
+    const me = await api.me();
+    $("now-playing-link").hidden = !me.is_admin;
+    if (location.hash === "#/now-playing" && me.is_admin) {
+      await player.close();
+      document.title = "Now playing – Revenge";
+      await sessionsPage.show();
+      show("sessions");
+      say("");
+    } else if (match) {
       show("player");
       say("Starting…");
       await player.open(decodeURIComponent(match[1]), Number(match[2] ?? 0));

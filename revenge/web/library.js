@@ -34,6 +34,12 @@ function describeStream(stream) {
   return parts.filter(Boolean).join(" · ");
 }
 
+// "Artist — Album" of a song, from its tags.
+export function byLine(item) {
+  const tags = item.tags ?? {};
+  return [tags.artist ?? tags.album_artist, tags.album].filter(Boolean).join(" — ");
+}
+
 function playLink(item, label, start) {
   const link = element("a", {
     className: "button", text: label,
@@ -68,8 +74,19 @@ function card(item) {
     actions.append(playLink(item, "Play", 0));
   }
 
-  return element("li", { className: "card", attrs: { "data-media-id": item.id } },
-    element("h2", { text: item.title }), facts, streams, actions);
+  const head = [];
+  if (item.cover_url) {
+    const cover = element("img", {
+      className: "cover", attrs: { src: item.cover_url, alt: "", loading: "lazy" },
+    });
+    cover.addEventListener("error", () => cover.remove(), { once: true });
+    head.push(cover);
+  }
+  head.push(element("h2", { text: item.title }));
+  const byline = byLine(item);
+  if (byline) head.push(element("p", { className: "byline", text: byline }));
+  return element("li", { className: `card ${item.kind}`, attrs: { "data-media-id": item.id } },
+    ...head, facts, streams, actions);
 }
 
 // Render one page of the library into `list`; returns the page's counts.

@@ -25,8 +25,8 @@ function bufferAhead(video) {
 }
 
 export class Player {
-  constructor({ video, title, quality, stats, showStats, fields }, say) {
-    Object.assign(this, { video, title, quality, stats, showStats, fields, say });
+  constructor({ video, title, quality, stats, showStats, fields, music }, say) {
+    Object.assign(this, { video, title, quality, stats, showStats, fields, music, say });
     this.session = null;
     this.hls = null;
     this.servedFrom = null;
@@ -54,6 +54,7 @@ export class Player {
     if (opening !== this.generation) return;
     this.title.textContent = item.title;
     document.title = `${item.title} – Revenge`;
+    this.showMusic(item);
     const startAt = Math.min(Math.max(0, start || 0), Math.max(0, (item.duration ?? 1) - 1));
     const session = await api.open(mediaId, startAt);
     if (opening !== this.generation) {
@@ -69,6 +70,26 @@ export class Player {
                      setInterval(() => this.refreshStats(), STATS_MS));
     this.refreshStats();
     this.video.play().catch(() => this.say("Press play to start."));
+  }
+
+  // A song shows its cover and tags where a film shows its picture.
+  showMusic(item) {
+    const { stage, panel, cover, title, artist, album } = this.music;
+    const audio = item.kind === "audio";
+    stage.classList.toggle("audio-only", audio);
+    panel.hidden = !audio;
+    if (!audio) return;
+    const tags = item.tags ?? {};
+    title.textContent = item.title;
+    artist.textContent = tags.artist ?? tags.album_artist ?? "";
+    album.textContent = tags.album ?? "";
+    cover.hidden = !item.cover_url;
+    if (item.cover_url) {
+      cover.onerror = () => { cover.hidden = true; };
+      cover.src = item.cover_url;
+    } else {
+      cover.removeAttribute("src");
+    }
   }
 
   attach(session, start) {

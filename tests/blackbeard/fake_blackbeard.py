@@ -42,13 +42,13 @@ class FakeBlackbeard(Resource):
         if not rest:
             status = TranscodeStatus(
                 id=parts[1], state="finished", segment_count=found.segment_count,
-                last_segment={p.name: found.segment_count - 1 for p in found.profiles})
+                last_segment={p.name: found.segment_count - 1 for p in found.renditions})
             return self._json(request, 200, status.to_json())
         if rest == ["master.m3u8"]:
             return self._body(request, b"#EXTM3U\n" + b"".join(
-                p.name.encode() + b"/index.m3u8\n" for p in found.profiles))
+                p.name.encode() + b"/index.m3u8\n" for p in found.renditions))
         profile, name = rest
-        if profile not in {p.name for p in found.profiles}:
+        if profile not in {p.name for p in found.renditions}:
             return self._error(request, 404, "profile_not_found")
         if name == "index.m3u8":
             return self._body(request, b"#EXTM3U\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-ENDLIST\n")

@@ -9,17 +9,15 @@ from twisted.internet.task import Clock
 from zope.interface.verify import verifyObject
 
 from revenge.blackbeard.client import BlackbeardClient
-from revenge.blackbeard.contract import Profile, TranscodeRequest
 from revenge.blackbeard.interface import ITranscoder, TranscodeNotFound, TranscoderError
 from tests.blackbeard.fake_blackbeard import FakeBlackbeard
 from tests.blackbeard.outcomes import failure_of, result_of, sample
 from tests.blackbeard.scripted import in_memory
+from tests.contract import request, video
 
-REQUEST = TranscodeRequest(
-    source_url="http://127.0.0.1:9/internal/stream/m1", duration=20.0,
-    profiles=(Profile("p360", 360, 800_000, 96_000), Profile("p720", 720, 2_500_000, 128_000)),
-    source_headers={"X-Revenge-Internal-Token": "secret"}, segment_duration=6.0,
-    start_segment=1)
+REQUEST = request(
+    duration=20.0, video_profiles=(video("p360", 360, 800_000), video("p720", 720, 2_500_000)),
+    headers={"X-Revenge-Internal-Token": "secret"}, segment_duration=6.0, start_segment=1)
 
 
 def test_the_client_provides_itranscoder() -> None:
@@ -59,7 +57,7 @@ def test_start_status_playlists_segment_delete() -> None:
 def test_a_request_blackbeard_rejects_is_a_400_with_its_message() -> None:
     fake = FakeBlackbeard()
     client = in_memory(fake).client
-    bad = TranscodeRequest(source_url="ftp://nowhere/x", duration=10.0, profiles=())
+    bad = request(source_url="ftp://nowhere/x", duration=10.0)
     e = failure_of(client.start(bad))
     assert type(e) is TranscoderError
     assert (e.status, e.code) == (400, "bad_request")

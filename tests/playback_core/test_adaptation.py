@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from revenge.blackbeard.contract import Profile
 from revenge.playback.bandwidth import BandwidthMonitor
 from revenge.playback.cmcd import Cmcd, parse_cmcd
+from revenge.playback.ladder import Variant
 from revenge.playback.selection import order_variants, select_profile
 
 LADDER = (
-    Profile("source", 720, 2_000_000, 128_000),  # 2.128 Mb/s
-    Profile("480p", 480, 1_000_000, 128_000),  # 1.128
-    Profile("240p", 240, 400_000, 64_000),  # 0.464
+    Variant("source", 2_128_000),  # 2.128 Mb/s
+    Variant("480p", 1_128_000),  # 1.128
+    Variant("240p", 464_000),  # 0.464
 )
 
 

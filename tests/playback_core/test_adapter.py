@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from revenge.blackbeard.contract import Profile
 from revenge.playback.adaptation import Adapter
 from revenge.playback.cmcd import Cmcd
+from revenge.playback.ladder import Variant
 
 LADDER = (
-    Profile("source", 720, 2_000_000, 128_000),
-    Profile("480p", 480, 1_000_000, 128_000),
-    Profile("240p", 240, 400_000, 64_000),
+    Variant("source", 2_128_000),
+    Variant("480p", 1_128_000),
+    Variant("240p", 464_000),
 )
 
 

@@ -70,12 +70,14 @@ class Blackbeard:
     source: Source
     work_dir: Path
 
-    async def create(self, *, profiles: list[dict[str, Any]], segment_duration: float = 2.0,
+    async def create(self, *, video: list[dict[str, Any]] | None = None,
+                     audio: list[dict[str, Any]] | None = None, segment_duration: float = 2.0,
                      duration: float = 30.0, source_url: str | None = None) -> str:
-        """POST a transcode of the source; its id."""
-        body = {"source_url": source_url or self.source.url, "source_headers": self.source.headers,
-                "duration": duration, "segment_duration": segment_duration,
-                "profiles": profiles}
+        """POST a transcode of the source (the 30 s test clip's tracks); its id."""
+        body = {"source_url": source_url or self.source.url,
+                "source_headers": self.source.headers, "source": clip_source(duration),
+                "segment_duration": segment_duration, "video": video or [],
+                "audio": audio or []}
         response = await treq.post(f"{self.url}/api/v1/transcodes",
                                    data=json.dumps(body).encode())
         assert response.code == 201, await response.text()
@@ -87,9 +89,18 @@ class Blackbeard:
         return len(self.service.transcoder.encoders)
 
 
-P240_COPY = {"name": "240p", "height": 240, "video_bitrate": 400_000, "audio_bitrate": 64_000,
-             "video_codec": "copy", "audio_codec": "aac"}
-P144 = {"name": "144p", "height": 144, "video_bitrate": 150_000, "audio_bitrate": 48_000}
+P240_COPY = {"name": "240p", "width": 320, "height": 240, "bitrate": 400_000, "codec": "copy"}
+P144 = {"name": "144p", "width": 192, "height": 144, "bitrate": 150_000}
+AUDIO = {"name": "audio-0", "track": 1, "bitrate": 64_000, "default": True}
+
+
+def clip_source(duration: float) -> dict[str, Any]:
+    """What Revenge would say of ``tests.media.make_clip``'s clips (H.264 + mono AAC)."""
+    return {"duration": duration,
+            "video": {"index": 0, "codec": "h264", "codec_string": "avc1.f4000d", "width": 320,
+                      "height": 240, "frame_rate": 25.0},
+            "audio": [{"index": 1, "codec": "aac", "codec_string": "mp4a.40.2", "channels": 1,
+                       "channel_layout": "mono", "sample_rate": 48000}]}
 
 
 def serve(clip: Path) -> tuple[Source, IListeningPort]:

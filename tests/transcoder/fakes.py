@@ -23,25 +23,43 @@ class FakeProcess:
         self.pid: int | None = next(_pids)
         self.signals: list[int] = []
         self.start = int(args[args.index("-segment_start_number") + 1])
+        self._began = False
 
     def signalProcess(self, signum: int) -> None:
         self.signals.append(signum)
         if signum == signal.SIGKILL:
             self.crash()
 
-    def finished(self, index: int) -> None:
-        """ffmpeg reports segment ``index`` ended and opens the next one."""
+    def _begin(self) -> None:
+        if not self._began:
+            self._began = True
+            self.started(self.start)
+
+    def finished(self, index: int, *, next_at: float = 0.0) -> None:
+        """ffmpeg reports segment ``index`` ended and the next one started (at ``next_at``)."""
+        self._begin()
         self.protocol.errReceived(
             f"[segment @ 0x1] segment:'/w/{index}.ts' count:1 ended\n"
-            f"[segment @ 0x1] Opening '/w/{index + 1}.ts' for writing\n".encode())
+            f"[segment @ 0x1] Opening '/w/{index + 1}.ts' for writing\n"
+            f"[segment @ 0x1] segment:'/w/{index + 1}.ts' starts with packet stream:0 "
+            f"pts:1 pts_time:{next_at}\n".encode())
+
+    def started(self, index: int, at: float = 0.0) -> None:
+        """ffmpeg wrote the first packet of segment ``index`` (at ``at`` seconds)."""
+        self._began = True
+        self.protocol.errReceived(
+            f"[segment @ 0x1] segment:'/w/{index}.ts' starts with packet stream:0 pts:1 "
+            f"pts_time:{at}\n".encode())
 
     def ended_only(self, index: int) -> None:
         """Only the "ended" line: the file is not closed yet."""
+        self._begin()
         self.protocol.errReceived(f"[segment @ 0x1] segment:'/w/{index}.ts' count:1 ended\n"
                                   .encode())
 
     def exit(self) -> None:
         """A clean exit."""
+        self._begin()
         self._end(Failure(ProcessDone(0)))
 
     def crash(self, message: str = "Error while decoding stream") -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -15,13 +16,16 @@ import treq
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from revenge.blackbeard.contract import VideoProfile
 from revenge.transcoder import Pacing
 from tests.media import make_clip, media_duration
 from tests.transcoder.conftest import (
+    AUDIO,
     P144,
     P240_COPY,
     Blackbeard,
     Source,
+    clip_source,
     serve,
     start_blackbeard,
 )
@@ -50,23 +54,29 @@ def segment_files(root: Path) -> set[str]:
 
 
 @pytest_twisted.ensureDeferred
-async def test_every_segment_of_two_profiles_decodes_to_the_source_duration(
+async def test_every_segment_of_every_rendition_decodes_to_the_source_duration(
     blackbeard: Blackbeard, tmp_path: Path
 ) -> None:
-    tid = await blackbeard.create(profiles=[P240_COPY, P144])
+    tid = await blackbeard.create(video=[P240_COPY, P144], audio=[AUDIO])
     base = f"{blackbeard.url}/api/v1/transcodes/{tid}"
     response = await treq.get(f"{base}/master.m3u8")
     assert response.headers.getRawHeaders("Content-Type") == ["application/vnd.apple.mpegurl"]
     master = m3u8.loads((await response.content()).decode())
     assert [p.uri for p in master.playlists] == ["240p/index.m3u8", "144p/index.m3u8"]
-    assert master.playlists[1].stream_info.bandwidth == 198_000
-    assert master.playlists[1].stream_info.resolution == (256, 144)
-    for profile in ("240p", "144p"):
+    info = master.playlists[1].stream_info
+    assert info.resolution == (192, 144) and info.audio == "aac"
+    assert info.codecs == "avc1.64001e,mp4a.40.2"  # High at level 3.0, as libx264 is told
+    assert master.playlists[0].stream_info.codecs.startswith("avc1.f4000d")  # the source's
+    (track,) = master.media
+    assert (track.type, track.uri, track.default, track.channels) == (
+        "AUDIO", "audio-0/index.m3u8", "YES", "2")
+    for profile in ("240p", "144p", "audio-0"):
         code, text = await get(f"{base}/{profile}/index.m3u8")
         playlist = m3u8.loads(text.decode())
         assert code == 200 and playlist.is_endlist and playlist.playlist_type == "vod"
         assert playlist.target_duration == 2
         assert [s.uri for s in playlist.segments] == [f"{i}.ts" for i in range(15)]
+        assert abs(sum(s.duration for s in playlist.segments) - 30.0) < 0.03
         local = tmp_path / profile
         local.mkdir()
         for index in range(15):
@@ -76,10 +86,10 @@ async def test_every_segment_of_two_profiles_decodes_to_the_source_duration(
             (local / f"{index}.ts").write_bytes(body)
         (local / "index.m3u8").write_text(text.decode())
         decoded = media_duration(str(local / "index.m3u8"))
-        assert abs(decoded - 30.0) <= 0.5, (profile, decoded)
+        assert abs(decoded - 30.0) <= 0.1, (profile, decoded)
     assert blackbeard.source.resource.ranged > 0  # ffmpeg read the source with Range
     status = (await (await treq.get(base)).json())
-    assert status["last_segment"] == {"240p": 14, "144p": 14}
+    assert status["last_segment"] == {"240p": 14, "144p": 14, "audio-0": 14}
     assert status["state"] == "finished"
 
 
@@ -87,7 +97,7 @@ async def test_every_segment_of_two_profiles_decodes_to_the_source_duration(
 async def test_the_first_segment_asked_for_is_3_and_0_to_2_are_never_made(
     blackbeard: Blackbeard, tmp_path: Path
 ) -> None:
-    tid = await blackbeard.create(profiles=[P144])
+    tid = await blackbeard.create(video=[P144])
     code, body = await get(f"{blackbeard.url}/api/v1/transcodes/{tid}/144p/3.ts")
     assert code == 200
     made = segment_files(blackbeard.work_dir)
@@ -99,7 +109,7 @@ async def test_the_first_segment_asked_for_is_3_and_0_to_2_are_never_made(
 
 @pytest_twisted.ensureDeferred
 async def test_a_killed_ffmpeg_is_restarted_at_the_next_segment(blackbeard: Blackbeard) -> None:
-    tid = await blackbeard.create(profiles=[P144])
+    tid = await blackbeard.create(video=[P144])
     base = f"{blackbeard.url}/api/v1/transcodes/{tid}/144p"
     assert (await get(f"{base}/0.ts"))[0] == 200
     (encoder,) = blackbeard.service.transcoder.encoders
@@ -120,7 +130,7 @@ async def test_a_killed_ffmpeg_is_restarted_at_the_next_segment(blackbeard: Blac
 
 @pytest_twisted.ensureDeferred
 async def test_delete_leaves_no_process_and_no_file(blackbeard: Blackbeard) -> None:
-    tid = await blackbeard.create(profiles=[P240_COPY, P144])
+    tid = await blackbeard.create(video=[P240_COPY, P144])
     base = f"{blackbeard.url}/api/v1/transcodes/{tid}"
     assert (await get(f"{base}/144p/0.ts"))[0] == 200
     assert (await get(f"{base}/240p/4.ts"))[0] == 200
@@ -149,7 +159,7 @@ async def test_a_player_that_goes_quiet_leaves_a_lookahead_and_no_encoder(
     blackbeard = await start_blackbeard(source, tmp_path / "work",
                                         pacing=Pacing(lookahead=8, idle_segments=3.0))
     try:
-        tid = await blackbeard.create(profiles=[P144], segment_duration=1.0)
+        tid = await blackbeard.create(video=[P144], segment_duration=1.0)
         base = f"{blackbeard.url}/api/v1/transcodes/{tid}/144p"
         for index in range(3):
             assert (await get(f"{base}/{index}.ts"))[0] == 200
@@ -182,7 +192,7 @@ async def test_service_stop_kills_ffmpeg_and_cleans_the_work_dir(
     (work / "0123456789abcdef").mkdir()  # a crashed process's leftovers
     (work / "0123456789abcdef" / "7.ts").write_bytes(b"old")
     blackbeard = await start_blackbeard(source, work)
-    tid = await blackbeard.create(profiles=[P144, P240_COPY])
+    tid = await blackbeard.create(video=[P144, P240_COPY])
     assert (await get(f"{blackbeard.url}/api/v1/transcodes/{tid}/144p/0.ts"))[0] == 200
     assert (await get(f"{blackbeard.url}/api/v1/transcodes/{tid}/240p/0.ts"))[0] == 200
     pids = [e.pid for e in blackbeard.service.transcoder.encoders]
@@ -202,9 +212,18 @@ async def test_contract_errors_are_json(blackbeard: Blackbeard) -> None:
     assert response.code == 400
     assert (await response.json())["error"]["code"] == "bad_request"
     response = await treq.post(f"{api}/transcodes", data=b'{"source_url": "file:///etc/passwd",'
-                               b' "duration": 3, "profiles": []}')
+                               b' "source": {"duration": 3}}')
     assert response.code == 400
-    tid = await blackbeard.create(profiles=[P144])
+    for field, value, named in (("height", 0, "video[0].height"),
+                                ("height", 4322, "video[0].height"),
+                                ("bitrate", 15_999, "video[0].bitrate"),
+                                ("codec", "vp8", "video[0].codec")):
+        body = {"source_url": blackbeard.source.url, "source": clip_source(30.0),
+                "video": [{**P144, field: value}]}
+        response = await treq.post(f"{api}/transcodes", data=json.dumps(body).encode())
+        assert response.code == 400, (field, value)
+        assert named in (await response.json())["error"]["message"]
+    tid = await blackbeard.create(video=[P144])
     for bad in ("144p/..%2F..%2Fetc.ts", "144p/03.ts", "144p/3.mp4", "144p/-1.ts",
                 "144p/15.ts", "720p/0.ts", "144p/99999999.ts"):
         response = await treq.get(f"{api}/transcodes/{tid}/{bad}")
@@ -221,8 +240,8 @@ async def test_a_full_encoder_budget_answers_503(source: Source, tmp_path: Path)
     blackbeard = await start_blackbeard(source, tmp_path / "work", max_encoders=1,
                                         pacing=Pacing(wait=0.3))
     try:
-        stuck = await blackbeard.create(profiles=[P144], source_url=source.hang_url)
-        other = await blackbeard.create(profiles=[P144])
+        stuck = await blackbeard.create(video=[P144], source_url=source.hang_url)
+        other = await blackbeard.create(video=[P144])
         api = f"{blackbeard.url}/api/v1/transcodes"
         response = await treq.get(f"{api}/{stuck}/144p/0.ts")
         assert response.code == 503 and (await response.json())["error"]["code"] == "not_ready"
@@ -247,7 +266,7 @@ async def test_a_remux_of_a_source_with_unfit_keyframes_is_encoded_instead(
     served, port = serve(clip)
     blackbeard = await start_blackbeard(served, tmp_path / "work")
     try:
-        tid = await blackbeard.create(profiles=[P240_COPY], duration=10.0)
+        tid = await blackbeard.create(video=[P240_COPY], duration=10.0)
         base = f"{blackbeard.url}/api/v1/transcodes/{tid}"
         local = tmp_path / "local"
         local.mkdir()
@@ -261,7 +280,7 @@ async def test_a_remux_of_a_source_with_unfit_keyframes_is_encoded_instead(
         status = await (await treq.get(base)).json()
         assert any("keyframes" in e for e in status["errors"]), status
         profile = blackbeard.service.transcoder.transcodes[tid].profiles["240p"].profile
-        assert profile.video_codec == "h264"
+        assert isinstance(profile, VideoProfile) and profile.codec == "h264"
     finally:
         await blackbeard.service.stopService()
         await port.stopListening()

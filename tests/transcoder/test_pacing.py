@@ -13,15 +13,15 @@ import pytest_twisted
 from prometheus_client import REGISTRY
 from twisted.internet.defer import Deferred
 
-from revenge.blackbeard.contract import Profile, TranscodeRequest
 from revenge.transcoder import Busy, Pacing, TranscoderService
 from revenge.transcoder.pacing import first_missing, needs_seek, should_pause
 from revenge.transcoder.transcode import EncoderFailed, NotYet, Transcode
+from tests.contract import request, video
 from tests.transcoder.fakes import FakeReactor
 
 D = 2.0
-REQUEST = TranscodeRequest("http://127.0.0.1:1/stream/1", 60.0,
-                           (Profile("360p", 360, 800_000, 96_000),), segment_duration=D)
+REQUEST = request(source_url="http://127.0.0.1:1/stream/1", duration=60.0,
+                  video_profiles=(video("360p", 360, 800_000),), segment_duration=D)
 
 
 def starts(reason: str) -> float:
@@ -94,6 +94,8 @@ def test_a_segment_is_served_only_once_its_file_is_closed(
     process.ended_only(0)  # logged before ffmpeg closes the file
     assert not waiting.called
     process.protocol.errReceived(b"[segment @ 0x1] Opening '/w/1.ts' for writing\n")
+    assert not waiting.called  # opened, but its first packet is not written yet
+    process.started(1)
     assert result(waiting).name == "0.ts"
 
 
@@ -194,7 +196,7 @@ def test_ffmpeg_that_keeps_dying_fails_the_request(
     assert transcode.status().state == "failed"
 
 
-def test_a_clean_exit_confirms_the_last_segment_but_not_a_truncated_input(
+def test_a_clean_exit_confirms_the_last_segment_and_an_early_one_is_an_error(
     reactor: FakeReactor, transcode: Transcode, service: TranscoderService
 ) -> None:
     ask(transcode, 29)
@@ -207,9 +209,9 @@ def test_a_clean_exit_confirms_the_last_segment_but_not_a_truncated_input(
     ask(other, 3)
     reactor.last.finished(3)
     reactor.last.ended_only(4)
-    reactor.last.exit()  # the input ended at 4 of 29: 4 may be cut short
-    assert set(other.profiles["360p"].segments) == {3}
-    assert "ended at segment 4" in other.status().errors[0]
+    reactor.last.exit()  # the input ended at 4 of 29: what was made is served
+    assert set(other.profiles["360p"].segments) == {3, 4}
+    assert "ended before segment 29 (at 4)" in other.status().errors[0]
 
 
 def test_the_budget_evicts_a_paused_encoder_else_refuses(

@@ -1,0 +1,103 @@
+"""The picture side of a video rendition: frame rate, filter graph and H.264 settings.
+
+Every encoded variant is BT.709 SDR 8-bit 4:2:0 H.264 High at a constant frame rate on a
+global frame grid (frame ``k`` at ``k / rate``), so runs started anywhere put their frames at
+the same instants. Interlaced sources are deinterlaced, HDR (PQ, HLG) is tone-mapped, the
+source is turned upright (ffmpeg's autorotate) and scaled to the display geometry given.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from revenge.blackbeard.contract import VideoProfile
+from revenge.blackbeard.source import SourceVideo
+
+# The rates an encoded variant may have, as exact rationals (29.97 is 30000/1001).
+_STANDARD_RATES = (Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001),
+                   Fraction(30), Fraction(48), Fraction(50), Fraction(60000, 1001),
+                   Fraction(60))
+MAX_RATE = 60
+# (level_idc, max macroblocks per second, max frame size in macroblocks, max kbit/s High)
+_H264_LEVELS = (
+    (30, 40_500, 1_620, 12_500), (31, 108_000, 3_600, 17_500), (32, 216_000, 5_120, 25_000),
+    (40, 245_760, 8_192, 25_000), (41, 245_760, 8_192, 62_500), (42, 522_240, 8_704, 62_500),
+    (50, 589_824, 22_080, 168_750), (51, 983_040, 36_864, 300_000),
+    (52, 2_073_600, 36_864, 300_000), (60, 4_177_920, 139_264, 300_000),
+    (61, 8_355_840, 139_264, 600_000), (62, 16_711_680, 139_264, 1_000_000),
+)
+# Tone mapping: to linear light, down to BT.709 primaries, Hable's curve, back to BT.709.
+_TONEMAP = ("zscale=tin={tin}:min=bt2020nc:pin=bt2020:rin=tv:t=linear:npl=100,"
+            "format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,"
+            "zscale=t=bt709:m=bt709:r=tv")
+_TRANSFER_NAMES = {"pq": "smpte2084", "hlg": "arib-std-b67"}
+
+
+def output_rate(source_rate: float, wanted: float | None = None) -> Fraction:
+    """The constant frame rate of an encoded variant: the source's (halved while above 60),
+    snapped to the nearest standard rate within 4% (a phone's variable 29.3 plays at 30)."""
+    rate = wanted or source_rate
+    while rate > MAX_RATE * 1.04:
+        rate /= 2
+    nearest = min(_STANDARD_RATES, key=lambda r: abs(float(r) - rate) / rate)
+    if abs(float(nearest) - rate) / rate < 0.04:
+        return nearest
+    return Fraction(round(rate, 3)).limit_denominator(1001)
+
+
+def grid_start(time: float, rate: Fraction) -> float:
+    """The first frame instant of the global grid at or after ``time``."""
+    frames = math.ceil(Fraction(time).limit_denominator(10**6) * rate - Fraction(1, 10**6))
+    return float(frames / rate)
+
+
+def h264_level(width: int, height: int, rate: Fraction, bitrate: int) -> int:
+    """The lowest H.264 level (level_idc) that allows this picture, rate and bitrate."""
+    frame = math.ceil(width / 16) * math.ceil(height / 16)
+    per_second = frame * float(rate)
+    for level, max_rate, max_frame, max_kbps in _H264_LEVELS:
+        if frame <= max_frame and per_second <= max_rate and bitrate / 1000 <= max_kbps:
+            return level
+    return _H264_LEVELS[-1][0]
+
+
+def codec_string(level: int) -> str:
+    """RFC 6381 for what libx264 writes with ``-profile:v high``: profile 100, no flags."""
+    return f"avc1.6400{level:02x}"
+
+
+def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
+                  first_frame: float, end: float) -> str:
+    """The ``-vf`` graph of one run whose first frame is at ``first_frame``."""
+    steps = []
+    if source.interlaced:
+        # One frame per frame (not per field): the variant keeps the source's frame rate.
+        steps.append("bwdif=mode=send_frame:parity=auto:deint=all")
+    # Constant rate on the global grid; at 0 it also fills a late video start with its
+    # first picture, so audio and video begin together.
+    steps.append(f"fps=fps={rate.numerator}/{rate.denominator}:start_time={first_frame:.6f}")
+    steps.append(f"scale={profile.width}:{profile.height}:flags=bicubic"
+                 + (":out_color_matrix=bt709:out_range=tv" if source.transfer == "sdr" else ""))
+    if source.transfer in _TRANSFER_NAMES:
+        steps.append(_TONEMAP.format(tin=_TRANSFER_NAMES[source.transfer]))
+    steps.append("format=yuv420p")
+    steps.append("setsar=1")
+    # A picture that ends before the media does holds its last frame; nothing runs past it.
+    steps.append("tpad=stop_mode=clone:stop=-1")
+    steps.append(f"trim=end={end:.6f}")
+    return ",".join(steps)
+
+
+def x264_arguments(profile: VideoProfile, *, rate: Fraction, longest_segment: float,
+                   preset: str) -> list[str]:
+    """libx264 settings: capped bitrate, keyframes only where forced, BT.709 tags."""
+    bitrate = profile.bitrate
+    level = h264_level(profile.width, profile.height, rate, bitrate)
+    # No keyframe of x264's own choosing may fall inside a segment: keyint past the longest.
+    keyint = math.ceil(longest_segment * float(rate)) + 1
+    return ["-c:v", "libx264", "-preset", preset, "-profile:v", "high",
+            "-level:v", f"{level / 10:.1f}", "-b:v", str(bitrate), "-maxrate", str(bitrate),
+            "-bufsize", str(bitrate), "-g", str(keyint), "-keyint_min", str(keyint),
+            "-sc_threshold", "0", "-color_primaries", "bt709", "-color_trc", "bt709",
+            "-colorspace", "bt709", "-color_range", "tv"]
