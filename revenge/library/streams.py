@@ -82,9 +82,14 @@ def stream_times(stream: Stream) -> tuple[float | None, float | None]:
     time_base = stream.time_base
     start = (round(float(stream.start_time * time_base), 6)
              if stream.start_time is not None and time_base else None)
-    duration = (round(float(stream.duration * time_base), 6)
-                if stream.duration is not None and time_base else _tag_duration(stream.metadata))
-    return start, duration
+    if stream.duration is not None and time_base:
+        return start, round(float(stream.duration * time_base), 6)
+    # FFmpeg's Matroska muxer writes the track's last timestamp there, from the file's 0:
+    # a track that starts late is that much shorter.
+    end = _tag_duration(stream.metadata)
+    if end is None:
+        return start, None
+    return start, round(max(0.0, end - (start or 0.0)), 6)
 
 
 def _video(stream: VideoStream, head: VideoHead | None, codec: str | None,
@@ -184,7 +189,7 @@ def _audio(stream: AudioStream, codec: str | None) -> dict[str, Any]:
 
 
 def _tag_duration(metadata: dict[str, str]) -> float | None:
-    """Matroska's per-track ``DURATION`` tag (``00:01:02.500000000``)."""
+    """Matroska's per-track ``DURATION`` tag (``00:01:02.500000000``), in seconds."""
     match = _MKV_DURATION.match(metadata.get("DURATION", ""))
     if match is None:
         return None

@@ -82,6 +82,9 @@ def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
     if source.transfer in _TRANSFER_NAMES:
         steps.append(_TONEMAP.format(tin=_TRANSFER_NAMES[source.transfer]))
     steps.append("format=yuv420p")
+    # The frames carry the tags (ffmpeg 9 hands libx264 the frames' colour properties, not
+    # -color_trc and friends), so the bitstream says BT.709 SDR, as it now is.
+    steps.append("setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv")
     steps.append("setsar=1")
     # A picture that ends before the media does holds its last frame; nothing runs past it.
     steps.append("tpad=stop_mode=clone:stop=-1")
@@ -91,7 +94,7 @@ def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
 
 def x264_arguments(profile: VideoProfile, *, rate: Fraction, longest_segment: float,
                    preset: str) -> list[str]:
-    """libx264 settings: capped bitrate, keyframes only where forced, BT.709 tags."""
+    """libx264 settings: capped bitrate, keyframes only where forced."""
     bitrate = profile.bitrate
     level = h264_level(profile.width, profile.height, rate, bitrate)
     # No keyframe of x264's own choosing may fall inside a segment: keyint past the longest.
@@ -99,5 +102,4 @@ def x264_arguments(profile: VideoProfile, *, rate: Fraction, longest_segment: fl
     return ["-c:v", "libx264", "-preset", preset, "-profile:v", "high",
             "-level:v", f"{level / 10:.1f}", "-b:v", str(bitrate), "-maxrate", str(bitrate),
             "-bufsize", str(bitrate), "-g", str(keyint), "-keyint_min", str(keyint),
-            "-sc_threshold", "0", "-color_primaries", "bt709", "-color_trc", "bt709",
-            "-colorspace", "bt709", "-color_range", "tv"]
+            "-sc_threshold", "0"]
