@@ -266,6 +266,11 @@ CATALOGUE: tuple[Media, ...] = (
     Media("truncated.mkv", "truncated mkv (cut at 60% of its bytes)", 20.0, (
         (*_pattern("640x360", 25, 20.0), *_tone(20.0), *X264, *AAC),),
         "h264", 640, 360, fps=25, cut=0.6),
+    # Encoded for streaming: a keyframe every 2 s, so 6 s segments can be cut as it is.
+    Media("streaming_ready.mp4", "h.264 with a keyframe every 2 s (remuxed, not encoded)",
+          19.3, ((*_pattern("640x360", 25, 19.3), *_tone(19.3), *X264, "-force_key_frames",
+                  "expr:gte(t,n_forced*2)", "-x264-params", "scenecut=0", *AAC),),
+          "h264", 640, 360, fps=25, features=frozenset({"aligned-keyframes"})),
     Media("movie36.mkv", "h.264 + ac-3, 36.021 s", 36.021, (
         (*_pattern("640x360", 25, 36.0), *_tone(36.021), *X264, "-c:a", "ac3",
          "-b:a", "192k", "-ac", "2"),), "h264", 640, 360, fps=25, audio_codec="ac3"),

@@ -67,6 +67,10 @@ def test_every_file_plays_whole_and_right(server: Server, media: Media) -> None:
         assert abs(duration - media.duration) < 0.1, (duration, media.duration)
     session = _session(server, item["id"])
     assert session["mode"] == "transcode"
+    if "aligned-keyframes" in media.features:
+        # Cut as it is: the top variant is the source's own bitstream, no encoder.
+        top = session["video"][0]  # type: ignore[index]
+        assert (top["name"], top["codec"]) == ("source", "copy"), session["video"]
     aspect = media.width / media.height if media.width and media.height else None
     report = check_stream(
         server.url(str(session["master_url"])), expected_duration=duration,
