@@ -129,7 +129,9 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     site = RevengeSite(api.resource(), listener="public", cors=config.server.cors,
                        timeout=config.server.connection_timeout,
                        fast_route=SegmentRoute(streaming).match)
-    children.append(DrainService([site, internal_site], grace=config.server.shutdown_grace,
+    # Players' requests are let finish; Blackbeard's reads of originals are not waited for:
+    # they end only once its encoders stop, which comes after (the transcoder stops later).
+    children.append(DrainService([site], grace=config.server.shutdown_grace,
                                  clock=reactor))
     children.append(internal)
     for number, endpoint in enumerate(config.server.listen):

@@ -19,7 +19,7 @@ import m3u8
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.media import media_duration
+from tests.media import make_clip, media_duration
 from tests.server import Server, admin_token, http, wait_for
 
 pytestmark = pytest.mark.slow
@@ -205,3 +205,23 @@ def test_crash_keeps_every_acknowledged_position_and_old_urls_work(
         assert restored["position"] == acknowledged
         fetched = _segments(second, str(session["master_url"]))
         assert len(fetched) == 5 and all(size > 0 for _, _, size in fetched)
+
+
+def test_a_shutdown_with_live_encoders_ends_within_five_seconds(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    make_clip(media / "long.mp4", seconds=120)
+    data = tmp_path / "data"
+    running = Server(tmp_path / "run", ["--media", str(media), "--data-dir", str(data)],
+                     token=admin_token(data)).start()
+    try:
+        wait_for(lambda: running.get("/api/v1/media").json()["total"] == 1, what="the scan")
+        session = _open(running, _media_id(running))
+        assert http("GET", running.url(str(session["master_url"]))).status == 200
+        assert running.process is not None
+        # The start variant's encoder and the audio's: paused a lookahead ahead, alive.
+        encoders = ffmpeg_children(running.process.pid)
+        assert len(encoders) >= 2
+    finally:
+        status = running.stop(signal.SIGTERM, timeout=5)
+    assert status == 0
+    assert not [pid for pid in encoders if os.path.exists(f"/proc/{pid}")]
