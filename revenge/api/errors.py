@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from klein import Klein
@@ -11,7 +10,18 @@ from twisted.python.failure import Failure
 from twisted.web.iweb import IRequest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from revenge.playback.errors import PlaybackError
+from revenge.jsonerror import json_body, json_error
+from revenge.playback.errors import (
+    InvalidRequest,
+    PlaybackError,
+    StreamRefused,
+    TooManySessions,
+    TranscoderFailed,
+    Unplayable,
+)
+from revenge.playback.errors import (
+    NotFound as PlaybackNotFound,
+)
 
 _log = Logger()
 
@@ -27,19 +37,27 @@ class ApiError(Exception):
         self.headers = headers
 
 
+# What each playback failure is in HTTP: the one place playback's words become statuses.
+PLAYBACK_STATUS: dict[type[PlaybackError], int] = {
+    PlaybackNotFound: 404, InvalidRequest: 400, StreamRefused: 403, TooManySessions: 429,
+    Unplayable: 422, TranscoderFailed: 502,
+}
+
+
 def json_response(request: IRequest, doc: Any, *, status: int = 200) -> bytes:
     """Set the status and JSON content type; return the encoded body."""
-    request.setResponseCode(status)
-    request.setHeader(b"Content-Type", b"application/json")
-    request.setHeader(b"Cache-Control", b"no-store")
-    body = json.dumps(doc, separators=(",", ":")).encode()
-    request.setHeader(b"Content-Length", b"%d" % len(body))
-    return body
+    return json_body(request, doc, status=status)
 
 
 def error_response(request: IRequest, status: int, code: str, message: str) -> bytes:
     """The JSON error body for ``status``."""
-    return json_response(request, {"error": {"code": code, "message": message}}, status=status)
+    return json_error(request, status, code, message)
+
+
+def playback_error_response(request: IRequest, error: PlaybackError) -> bytes:
+    """The answer to a playback failure."""
+    status = next((s for kind, s in PLAYBACK_STATUS.items() if isinstance(error, kind)), 500)
+    return json_error(request, status, error.code, error.message)
 
 
 def install_error_handlers(app: Klein) -> None:
@@ -57,7 +75,7 @@ def install_error_handlers(app: Klein) -> None:
     def playback_error(request: IRequest, failure: Failure) -> bytes:
         error = failure.value
         assert isinstance(error, PlaybackError)
-        return error_response(request, error.status, error.code, error.message)
+        return playback_error_response(request, error)
 
     @app.handle_errors(NotFound)
     def not_found(request: IRequest, failure: Failure) -> bytes:

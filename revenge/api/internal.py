@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import unquote_to_bytes
 
 from twisted.web.error import UnsupportedMethod
@@ -15,8 +14,8 @@ from revenge.files.resource import (
     MediaFile,
     content_type_for,
     holds_internal_token,
-    json_error,
 )
+from revenge.jsonerror import json_body, json_error
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
 
@@ -41,8 +40,7 @@ class _Probe(Resource):
         if record is None:
             return json_error(request, 404, "media_not_found", "no media with this id")
         probe = record.probe
-        request.setHeader(b"Content-Type", b"application/json")
-        return json.dumps({"id": record.id, **probe.to_json()}).encode()
+        return json_body(request, {"id": record.id, **probe.to_json()})
 
 
 class InternalRoutes(Resource):

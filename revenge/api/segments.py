@@ -14,10 +14,10 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from revenge.api.errors import error_response
+from revenge.api.errors import error_response, playback_error_response
 from revenge.playback.cmcd import HEADERS as CMCD_HEADERS
 from revenge.playback.cmcd import parse_cmcd
-from revenge.playback.errors import PlaybackError
+from revenge.playback.errors import PlaybackError, StreamRefused
 from revenge.playback.streaming import Streaming
 from revenge.playback.writer import write_segment
 
@@ -62,11 +62,11 @@ class SegmentRoute(Resource):
                           [v for h in CMCD_HEADERS if (v := request.getHeader(h)) is not None])
         try:
             if not token:
-                raise PlaybackError(403, "token_missing", "the stream URL carries no token")
+                raise StreamRefused("the stream URL carries no token", code="token_missing")
             delivery, session = await self._streaming.segment(session_id, profile, name, token,
                                                               cmcd)
         except PlaybackError as e:
-            self._answer(request, error_response(request, e.status, e.code, e.message))
+            self._answer(request, playback_error_response(request, e))
             return
         except Exception:
             _log.failure("segment {name} of session {session} failed", name=name,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request, Site
 from zope.interface import implementer
 
+from revenge.jsonerror import error_body, json_error
 from revenge.observability.request_log import RequestMeter
 
 SERVER = b"Revenge"  # no version: it helps attackers more than anyone else
@@ -39,9 +39,7 @@ class _BadPath(Resource):
     isLeaf = True
 
     def render(self, request: Request) -> bytes:
-        request.setResponseCode(400)
-        request.setHeader(b"Content-Type", b"application/json")
-        return b'{"error":{"code":"bad_path","message":"the path is not UTF-8"}}'
+        return json_error(request, 400, "bad_path", "the path is not UTF-8")
 
 
 _BAD_PATH = _BadPath()  # type: ignore[no-untyped-call]
@@ -49,7 +47,7 @@ _BAD_PATH = _BadPath()  # type: ignore[no-untyped-call]
 
 def _refusal(status: bytes, code: str, message: str) -> bytes:
     """A complete response that refuses a request and announces the close."""
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    body = error_body(code, message)
     return (b"HTTP/1.1 %s\r\nServer: %s\r\nConnection: close\r\n"
             b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
             % (status, SERVER, len(body), body))
@@ -98,7 +96,7 @@ class RevengeRequest(Request):
             self.setResponseCode(405)
             self.setHeader(b"Allow", b"OPTIONS")  # type: ignore[no-untyped-call]
             self.setHeader(b"Content-Type", b"application/json")  # type: ignore[no-untyped-call]
-            body = b'{"error":{"code":"method_not_allowed","message":"only OPTIONS *"}}'
+            body = error_body("method_not_allowed", "only OPTIONS *")
         self.setHeader(b"Content-Length", b"%d" % len(body))  # type: ignore[no-untyped-call]
         self.write(body)  # type: ignore[no-untyped-call]
         self.finish()  # type: ignore[no-untyped-call]

@@ -7,7 +7,6 @@ Requests name media by id only; a path from a request never reaches the file sys
 from __future__ import annotations
 
 import hmac
-import json
 import mimetypes
 import os
 import secrets
@@ -33,6 +32,7 @@ from revenge.files.conditional import (
 from revenge.files.metrics import RouteMetrics
 from revenge.files.producers import BodyWriter, Piece
 from revenge.files.ranges import DEFAULT_MAX_RANGES, FULL, ByteRange, parse_range
+from revenge.jsonerror import json_error
 
 _log = Logger()
 _EXTRA_TYPES = {".mkv": "video/x-matroska", ".ts": "video/mp2t", ".m4v": "video/x-m4v",
@@ -58,13 +58,6 @@ class MediaFile:
 
     path: Path = attrs.field(converter=_as_path)
     content_type: str
-
-
-def json_error(request: Request, status: int, code: str, message: str) -> bytes:
-    """Set ``status`` and return the ``{"error": {"code", "message"}}`` JSON body."""
-    request.setResponseCode(status)
-    request.setHeader(b"Content-Type", b"application/json")
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
 class _WallClock:

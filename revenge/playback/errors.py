@@ -1,18 +1,57 @@
-"""Playback failures, each with the HTTP status and error code the API answers with."""
+"""Why a playback request cannot be served, in the playback domain's words.
+
+Each error carries a stable machine ``code`` and a message for people; what HTTP status
+that is, is the API's business (``revenge.api.errors``), not playback's.
+"""
 
 from __future__ import annotations
 
 
 class PlaybackError(Exception):
-    """A playback request that cannot be served; ``status``/``code`` go to the client."""
+    """A playback request that cannot be served."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    code = "playback_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
-        self.status = status
-        self.code = code
         self.message = message
+        if code is not None:
+            self.code = code
 
 
-def not_found(what: str) -> PlaybackError:
-    """A 404 for an unknown (or someone else's) session or media."""
-    return PlaybackError(404, f"{what}_not_found", f"no such {what}")
+class NotFound(PlaybackError):
+    """No such session, media, profile or segment (or someone else's)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"no such {what}", code=f"{what}_not_found")
+
+
+class InvalidRequest(PlaybackError):
+    """The request asks for something this media or session does not have."""
+
+
+class Unplayable(PlaybackError):
+    """This media cannot be played: unprobeable, no tracks, or its transcode fails."""
+
+    code = "media_unplayable"
+
+
+class TooManySessions(PlaybackError):
+    """The user has as many streams as allowed, all of them in use."""
+
+    code = "too_many_sessions"
+
+
+class StreamRefused(PlaybackError):
+    """A stream URL's token is missing, altered, expired or for another session."""
+
+
+class TranscoderFailed(PlaybackError):
+    """The transcoder could not be reached or could not make what was asked."""
+
+    code = "transcoder_failed"
+
+
+def not_found(what: str) -> NotFound:
+    """A ``NotFound`` for an unknown (or someone else's) session, media, profile..."""
+    return NotFound(what)

@@ -17,7 +17,14 @@ from revenge.config.model import PlaybackConfig
 from revenge.library.service import LibraryService
 from revenge.playback import session_metrics
 from revenge.playback.direct import ClientCapabilities, can_direct_play
-from revenge.playback.errors import PlaybackError, not_found
+from revenge.playback.errors import (
+    InvalidRequest,
+    StreamRefused,
+    TooManySessions,
+    TranscoderFailed,
+    Unplayable,
+    not_found,
+)
 from revenge.playback.ladder import Ladder, build_ladder
 from revenge.playback.session import Session, SessionOptions, State
 from revenge.playback.transcodes import SharedTranscode, TranscodeManager
@@ -145,20 +152,21 @@ class PlaybackService(Service):
         if record is None:
             raise not_found("media")
         if record.probe.error is not None:
-            raise PlaybackError(422, "media_unplayable", f"cannot play: {record.probe.error}")
+            raise Unplayable(f"cannot play: {record.probe.error}")
         if not record.probe.duration:
-            raise PlaybackError(422, "media_unplayable", "cannot play: its length is unknown")
+            raise Unplayable("cannot play: its length is unknown")
         if not 0 <= options.start_position <= (record.probe.duration or 0.0):
-            raise PlaybackError(400, "bad_start_position", "start_position is outside the media")
+            raise InvalidRequest("start_position is outside the media",
+                                 code="bad_start_position")
         await self._ready()
         await self._make_room(user.id)
         if len(self.sessions_of(user.id)) >= self.settings.max_sessions_per_user:
-            raise PlaybackError(429, "too_many_sessions", "close a session before opening another")
+            raise TooManySessions("close a session before opening another")
         ladder = self._ladder(record, options)
         if options.profile is not None and not ladder.video:
-            raise PlaybackError(400, "unknown_profile", "no such profile for this media")
+            raise InvalidRequest("no such profile for this media", code="unknown_profile")
         if not ladder.video and not ladder.audio:
-            raise PlaybackError(422, "media_unplayable", "the media has no audio or video")
+            raise Unplayable("the media has no audio or video")
         direct = client is not None and can_direct_play(record, client, options.max_bitrate)
         now = self._clock.seconds()
         session = Session(
@@ -271,9 +279,9 @@ class PlaybackService(Service):
         await self._ready()
         verdict = self._signer.verify(f"session:{session_id}", token)
         if verdict is Verdict.EXPIRED:
-            raise PlaybackError(403, "token_expired", "the stream URL has expired")
+            raise StreamRefused("the stream URL has expired", code="token_expired")
         if verdict is not Verdict.VALID:
-            raise PlaybackError(403, "token_invalid", "the stream URL is not valid")
+            raise StreamRefused("the stream URL is not valid", code="token_invalid")
         session = self._sessions.get(session_id)
         if session is None:
             raise not_found("session")
@@ -292,9 +300,9 @@ class PlaybackService(Service):
         try:
             shared = await self._transcodes.acquire(session.id, record, session.ladder, start)
         except MediaFailed as e:
-            raise PlaybackError(422, "media_unplayable", str(e)) from None
+            raise Unplayable(str(e)) from None
         except TranscoderError as e:
-            raise PlaybackError(502, "transcoder_failed", str(e)) from None
+            raise TranscoderFailed(str(e)) from None
         self._shared[session.id] = shared
         return shared
 

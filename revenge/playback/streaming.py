@@ -18,7 +18,7 @@ from revenge.blackbeard.interface import ITranscoder, MediaFailed, TranscoderErr
 from revenge.blackbeard.naming import segment_index
 from revenge.playback.buffer import Delivery
 from revenge.playback.cmcd import Cmcd
-from revenge.playback.errors import PlaybackError, not_found
+from revenge.playback.errors import PlaybackError, TranscoderFailed, Unplayable, not_found
 from revenge.playback.ladder import Variant
 from revenge.playback.manifest import ManifestError, rewrite_master, rewrite_media
 from revenge.playback.service import PlaybackService
@@ -32,8 +32,8 @@ _log = Logger()
 def _failed(session: Session, error: Exception) -> PlaybackError:
     session.stats.errors += 1
     if isinstance(error, MediaFailed):
-        return PlaybackError(422, "media_unplayable", str(error))
-    return PlaybackError(502, "transcoder_failed", str(error))
+        return Unplayable(str(error))
+    return TranscoderFailed(str(error))
 
 
 class Streaming:
@@ -152,8 +152,8 @@ class Streaming:
                           index=index, profile=chosen.name, session=session.id, error=str(e))
                 chosen = adapter.lower_than(chosen)
         if isinstance(last_error, MediaFailed):
-            raise PlaybackError(422, "media_unplayable", str(last_error))
-        raise PlaybackError(502, "segment_unavailable", "no profile could make this segment")
+            raise Unplayable(str(last_error))
+        raise TranscoderFailed("no profile could make this segment", code="segment_unavailable")
 
     def _account(self, session: Session, delivery: Delivery, started: float, *,
                  audio: bool) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from klein import Klein
 from twisted.internet.threads import deferToThread
@@ -23,6 +22,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from revenge.blackbeard.contract import ContractError, TranscodeRequest
 from revenge.blackbeard.naming import segment_index
+from revenge.jsonerror import json_body, json_error
 from revenge.transcoder.manager import TRANSCODE_ID, Busy, TranscoderService
 from revenge.transcoder.playlists import master_playlist, media_playlist
 from revenge.transcoder.transcode import EncoderFailed, NotYet, Transcode
@@ -38,15 +38,6 @@ class _Error(Exception):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.retry_after = retry_after
-
-
-def _json(request: IRequest, doc: Any, status: int = 200) -> bytes:
-    request.setResponseCode(status)
-    request.setHeader(b"Content-Type", b"application/json")
-    request.setHeader(b"Cache-Control", b"no-store")
-    body = json.dumps(doc).encode()
-    request.setHeader(b"Content-Length", b"%d" % len(body))
-    return body
 
 
 def _playlist(request: IRequest, text: str) -> bytes:
@@ -82,27 +73,24 @@ def build_app(service: TranscoderService) -> Klein:
         assert isinstance(e, _Error)
         if e.retry_after is not None:
             request.setHeader(b"Retry-After", str(e.retry_after).encode())
-        return _json(request, {"error": {"code": e.code, "message": e.message}}, e.status)
+        return json_error(request, e.status, e.code, e.message)
 
     @app.handle_errors(NotFound)
     def not_found(request: IRequest, failure: Failure) -> bytes:
-        return _json(request, {"error": {"code": "not_found",
-                                         "message": "no such resource"}}, 404)
+        return json_error(request, 404, "not_found", "no such resource")
 
     @app.handle_errors(MethodNotAllowed)
     def not_allowed(request: IRequest, failure: Failure) -> bytes:
-        return _json(request, {"error": {"code": "method_not_allowed",
-                                         "message": "method not allowed"}}, 405)
+        return json_error(request, 405, "method_not_allowed", "method not allowed")
 
     @app.handle_errors
     def internal(request: IRequest, failure: Failure) -> bytes:
         _log.failure("transcoder request failed", failure)
-        return _json(request, {"error": {"code": "internal",
-                                         "message": "internal error"}}, 500)
+        return json_error(request, 500, "internal", "internal error")
 
     @app.route("/api/v1/health", methods=["GET", "HEAD"])
     def health(request: IRequest) -> bytes:
-        return _json(request, {"status": "ok", "encoders": len(service.encoders),
+        return json_body(request, {"status": "ok", "encoders": len(service.encoders),
                                "max_encoders": service.max_encoders,
                                "transcodes": len(service.transcodes)})
 
@@ -115,11 +103,11 @@ def build_app(service: TranscoderService) -> Klein:
             body = TranscodeRequest.from_json(json.loads(raw))
         except (ValueError, ContractError) as e:  # JSONDecodeError is a ValueError
             raise _Error(400, "bad_request", str(e)) from None
-        return _json(request, {"id": service.create(body).id}, 201)
+        return json_body(request, {"id": service.create(body).id}, status=201)
 
     @app.route("/api/v1/transcodes/<string:transcode_id>", methods=["GET"])
     def status(request: IRequest, transcode_id: str) -> bytes:
-        return _json(request, transcode(transcode_id).status().to_json())
+        return json_body(request, transcode(transcode_id).status().to_json())
 
     @app.route("/api/v1/transcodes/<string:transcode_id>", methods=["DELETE"])
     async def delete(request: IRequest, transcode_id: str) -> bytes:

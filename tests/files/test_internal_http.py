@@ -75,7 +75,7 @@ async def test_four_hundred_pipelined_misses_in_one_write_are_all_answered(
         b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     answer = await deferToThread(exchange, internal, raw)
     assert answer.count(b"HTTP/1.1 404 Not Found\r\n") == 400
-    assert answer.count(b'{"error": {"code": "not_found"') == 400
+    assert answer.count(b'{"error":{"code":"not_found"') == 400
 
 
 def _headers(count: int) -> str:
