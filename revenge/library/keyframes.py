@@ -106,15 +106,29 @@ def _indexed(container: InputContainer, stream: VideoStream) -> tuple[list[float
     entries = stream.index_entries
     if len(entries) == 0:
         return [], False
-    # MP4 index times are decode times; keyframes are shown the B-frame delay later.
-    delay = max(0, (stream.start_time or 0) - entries[0].timestamp) if full else 0
     stamps: list[float] = []
     at = entries.search_timestamp(entries[0].timestamp, backward=False)
+    # MP4 index times are decode times; keyframes are shown later by the B-frame delay and
+    # shifted by an edit list: the first keyframe's shown time says by how much.
+    delay = (_first_keyframe_pts(container, stream, entries[at].timestamp)
+             if full and 0 <= at < len(entries) else 0)
     while 0 <= at < len(entries) and len(stamps) <= len(entries):
         stamp = entries[at].timestamp
         stamps.append(float((stamp + delay) * time_base))
         at = entries.search_timestamp(stamp + 1, backward=False)  # the next keyframe
     return stamps, full
+
+
+def _first_keyframe_pts(container: InputContainer, stream: VideoStream, dts: int) -> int:
+    """How much later than its index (decode) time the first keyframe is shown."""
+    try:
+        container.seek(0, stream=stream)
+        for packet in container.demux(stream):
+            if packet.is_keyframe and packet.pts is not None and packet.dts is not None:
+                return int(packet.pts - dts)
+    except (av.FFmpegError, OSError):
+        pass
+    return 0
 
 
 def _met(keyframes: Sequence[float], target: float, window: Window) -> bool:

@@ -1,4 +1,5 @@
-"""Users and API tokens on a SQLite connection: shared by the store and ``revenge-admin``.
+"""Users and API tokens: the rules every store keeps (names, the token's shape, its hash),
+and their SQLite form, shared by the store and ``revenge-admin``.
 
 A token reads ``rv_<id>_<secret>``; only a SHA-256 of the secret is stored (the secret has
 256 bits of entropy, so a slow hash adds nothing), and it is shown once, when created.
@@ -45,11 +46,49 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def add_user(connection: sqlite3.Connection, name: str, *, admin: bool = False) -> User:
-    """Create a user."""
+# -- the rules, whatever keeps the accounts (SQLite below, or revenge.testing's memory) --
+
+def new_user(name: str, *, admin: bool = False) -> User:
+    """A user with a fresh id, once ``name`` is checked."""
     if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").isalnum():
         raise AccountError("a user name is 1-64 letters, digits, - or _")
-    user = User(secrets.token_hex(8), name, admin)
+    return User(secrets.token_hex(8), name, admin)
+
+
+@attrs.frozen
+class NewToken:
+    """A token as made: its id, the hash to store, and the text shown once."""
+
+    id: str
+    secret_hash: str
+    text: str
+
+
+def new_token() -> NewToken:
+    """A fresh token: ``rv_<id>_<secret>``, 256 bits of secret."""
+    token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    return NewToken(token_id, _hash(secret), f"{PREFIX}_{token_id}_{secret}")
+
+
+def parse_token(token: str) -> tuple[str, str] | None:
+    """A token's ``(id, secret)``; None when it is not shaped like one of ours."""
+    prefix, _, rest = token.partition("_")
+    token_id, _, secret = rest.partition("_")
+    if prefix != PREFIX or not token_id or not secret or len(token) > 200:
+        return None
+    return token_id, secret
+
+
+def secret_matches(secret_hash: str, secret: str) -> bool:
+    """Whether ``secret`` is the one ``secret_hash`` was made from (constant-time)."""
+    return hmac.compare_digest(secret_hash, _hash(secret))
+
+
+# -- on a SQLite connection --------------------------------------------------------------
+
+def add_user(connection: sqlite3.Connection, name: str, *, admin: bool = False) -> User:
+    """Create a user."""
+    user = new_user(name, admin=admin)
     try:
         with connection:
             connection.execute(
@@ -85,14 +124,14 @@ def _user_id(connection: sqlite3.Connection, name: str) -> str:
 def create_token(connection: sqlite3.Connection, name: str, *, label: str = "") -> str:
     """A new token for user ``name``; the returned text is the only copy of the secret."""
     user_id = _user_id(connection, name)
-    token_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    token = new_token()
     with connection:
         connection.execute(
             "INSERT INTO tokens (id, user_id, secret_hash, label, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            (token_id, user_id, _hash(secret), label, time.time()),
+            (token.id, user_id, token.secret_hash, label, time.time()),
         )
-    return f"{PREFIX}_{token_id}_{secret}"
+    return token.text
 
 
 def tokens(connection: sqlite3.Connection) -> list[TokenInfo]:
@@ -117,16 +156,16 @@ def revoke_token(connection: sqlite3.Connection, token_id: str) -> None:
 
 def authenticate(connection: sqlite3.Connection, token: str) -> User | None:
     """The user a token belongs to, or None if it is malformed, unknown or revoked."""
-    prefix, _, rest = token.partition("_")
-    token_id, _, secret = rest.partition("_")
-    if prefix != PREFIX or not token_id or not secret or len(token) > 200:
+    parsed = parse_token(token)
+    if parsed is None:
         return None
+    token_id, secret = parsed
     row = connection.execute(
         "SELECT t.secret_hash, u.id, u.name, u.is_admin FROM tokens t"
         " JOIN users u ON u.id = t.user_id WHERE t.id = ? AND t.revoked_at IS NULL",
         (token_id,),
     ).fetchone()
-    if row is None or not hmac.compare_digest(row[0], _hash(secret)):
+    if row is None or not secret_matches(row[0], secret):
         return None
     return User(row[1], row[2], bool(row[3]))
 

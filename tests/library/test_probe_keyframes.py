@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import av
@@ -67,3 +68,17 @@ def test_only_boundaries_within_half_a_frame_before_or_a_frame_after_count() -> 
     assert keyframes._met([6.039], 6.0, window)
     assert not keyframes._met([5.97, 6.05], 6.0, window)
     assert keyframes._spread(list(range(10)), 4) == [0, 3, 6, 9]
+
+
+def test_an_edit_list_shifts_the_keyframes_off_the_boundaries(
+    zoo: dict[str, Path], tmp_path: Path
+) -> None:
+    # Cut 0.3 s into a file aligned to 2 s: the edit list shows the keyframes at -0.3,
+    # 1.7, 3.7, 5.7... — none on a 6 s boundary, though their decode times look regular.
+    from revenge.ffmpeg import ffmpeg_binary
+
+    cut = tmp_path / "cut.mp4"
+    subprocess.run([ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-ss", "0.3",
+                    "-i", str(zoo["aligned.mp4"]), "-c", "copy", str(cut)], check=True)
+    video = probe_file(cut).video
+    assert video is not None and video.keyframes_aligned_to is None

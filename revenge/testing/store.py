@@ -1,0 +1,195 @@
+"""``MemoryStore``: an ``IStore`` in a few dictionaries, behaving as ``SQLiteStore`` does.
+
+Every call answers with an already-fired Deferred, so a test needs no reactor. What it keeps
+survives ``close`` and ``open`` (as a database file would), what it hands back are copies
+(as rows read back are), and a call on a closed store fails as SQLite's does. Users and
+tokens follow ``revenge.store.accounts``' rules: the same names, the same token shape, only
+a hash of each secret kept; ``add_user``, ``create_token`` and ``revoke_token`` are what
+``revenge-admin`` does to a real store.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import attrs
+from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.interfaces import IReactorTime
+from zope.interface import implementer
+
+from revenge.store import accounts
+from revenge.store.accounts import AccountError, TokenInfo, User
+from revenge.store.interface import IStore
+from revenge.store.records import MediaRecord, ProbeResult, SessionRecord
+
+__all__ = ["MemoryStore"]
+
+T = TypeVar("T")
+
+
+@attrs.define
+class _Token:
+    user_id: str
+    secret_hash: str
+    label: str
+    created_at: float
+    revoked_at: float | None = None
+
+
+def _copy_media(record: MediaRecord) -> MediaRecord:
+    """The record as it reads back from a store: its probe rebuilt from its JSON."""
+    probe = ProbeResult.from_json(json.loads(json.dumps(record.probe.to_json())))
+    return attrs.evolve(record, probe=probe)
+
+
+def _copy_session(record: SessionRecord) -> SessionRecord:
+    return attrs.evolve(record, options=json.loads(json.dumps(record.options)))
+
+
+@implementer(IStore)
+class MemoryStore:
+    """Media, progress, sessions, users and tokens in memory; nothing touches a disk."""
+
+    def __init__(self, *, clock: IReactorTime | None = None) -> None:
+        self._now: Callable[[], float] = clock.seconds if clock is not None else time.time
+        self._open = False
+        self._media: dict[str, MediaRecord] = {}
+        self._progress: dict[tuple[str, str], tuple[float, float]] = {}
+        self._sessions: dict[str, SessionRecord] = {}
+        self._users: dict[str, User] = {}
+        self._tokens: dict[str, _Token] = {}
+
+    def _run(self, work: Callable[[], T]) -> Deferred[T]:
+        if not self._open:
+            return fail(RuntimeError("the store is closed"))
+        try:
+            return succeed(work())
+        except Exception as e:
+            return fail(e)
+
+    # -- IStore ------------------------------------------------------------------------------
+
+    def open(self) -> Deferred[None]:
+        self._open = True
+        return succeed(None)
+
+    def close(self) -> Deferred[None]:
+        self._open = False
+        return succeed(None)
+
+    def is_open(self) -> bool:
+        return self._open
+
+    def all_media(self) -> Deferred[list[MediaRecord]]:
+        return self._run(lambda: [_copy_media(r) for r in self._media.values()])
+
+    def save_media(self, records: Sequence[MediaRecord]) -> Deferred[None]:
+        def write() -> None:
+            copies = [_copy_media(r) for r in records]  # fails before anything changes
+            for record in copies:
+                # Paths are unique, as in the SQL schema: a record replaces its path's.
+                for other in [i for i, r in self._media.items() if r.path == record.path]:
+                    del self._media[other]
+                self._media.pop(record.id, None)  # a replaced row goes to the end
+                self._media[record.id] = record
+
+        return self._run(write)
+
+    def delete_media(self, ids: Sequence[str]) -> Deferred[None]:
+        def delete() -> None:
+            for media_id in ids:
+                self._media.pop(media_id, None)
+
+        return self._run(delete)
+
+    def save_progress(
+        self, user_id: str, media_id: str, position: float, at: float
+    ) -> Deferred[None]:
+        def write() -> None:
+            self._progress[(user_id, media_id)] = (position, at)
+
+        return self._run(write)
+
+    def progress(self, user_id: str) -> Deferred[dict[str, float]]:
+        return self._run(lambda: {media: position for (user, media), (position, _)
+                                  in self._progress.items() if user == user_id})
+
+    def save_session(self, record: SessionRecord) -> Deferred[None]:
+        def write() -> None:
+            copy = _copy_session(record)
+            self._sessions.pop(record.id, None)
+            self._sessions[record.id] = copy
+
+        return self._run(write)
+
+    def delete_session(self, session_id: str) -> Deferred[None]:
+        return self._run(lambda: self._sessions.pop(session_id, None) and None)
+
+    def sessions(self) -> Deferred[list[SessionRecord]]:
+        return self._run(lambda: [_copy_session(r) for r in self._sessions.values()])
+
+    def authenticate(self, token: str) -> Deferred[User | None]:
+        return self._run(lambda: self._authenticate(token))
+
+    def ensure_first_admin(self) -> Deferred[str | None]:
+        def ensure() -> str | None:
+            if self._users:
+                return None
+            self.add_user("admin", admin=True)
+            return self.create_token("admin", label="first start")
+
+        return self._run(ensure)
+
+    # -- accounts, as ``revenge-admin`` manages them -------------------------------------------
+
+    def add_user(self, name: str, *, admin: bool = False) -> User:
+        """Create a user; ``AccountError`` for a bad or taken name."""
+        user = accounts.new_user(name, admin=admin)
+        if any(u.name == name for u in self._users.values()):
+            raise AccountError(f"user {name!r} exists already")
+        self._users[user.id] = user
+        return user
+
+    def create_token(self, name: str, *, label: str = "") -> str:
+        """A new token for user ``name``; the returned text is the only copy of its secret."""
+        user = next((u for u in self._users.values() if u.name == name), None)
+        if user is None:
+            raise AccountError(f"no user {name!r}")
+        token = accounts.new_token()
+        self._tokens[token.id] = _Token(user.id, token.secret_hash, label, self._now())
+        return token.text
+
+    def revoke_token(self, token_id: str) -> None:
+        """Revoke a token at once; ``AccountError`` when no active token has this id."""
+        found = self._tokens.get(token_id)
+        if found is None or found.revoked_at is not None:
+            raise AccountError(f"no active token {token_id!r}")
+        found.revoked_at = self._now()
+
+    def users(self) -> list[User]:
+        """Every user, by name."""
+        return sorted(self._users.values(), key=lambda u: u.name)
+
+    def tokens(self) -> list[TokenInfo]:
+        """Every token's public facts (never its secret)."""
+        found = [TokenInfo(token_id, self._users[t.user_id].name, t.label, t.created_at,
+                           t.revoked_at is not None) for token_id, t in self._tokens.items()]
+        return sorted(found, key=lambda t: (t.user, t.created_at))
+
+    def _authenticate(self, token: str) -> User | None:
+        parsed = accounts.parse_token(token)
+        if parsed is None:
+            return None
+        token_id, secret = parsed
+        found = self._tokens.get(token_id)
+        if found is None or found.revoked_at is not None:
+            return None
+        if not accounts.secret_matches(found.secret_hash, secret):
+            return None
+        return self._users[found.user_id]
+
+    def _debug_state(self) -> dict[str, Any]:
+        return {"media": len(self._media), "sessions": len(self._sessions)}
