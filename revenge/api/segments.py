@@ -15,19 +15,49 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from revenge.api.errors import error_response, playback_error_response
+from revenge.blackbeard.naming import content_type
+from revenge.files.producers import BodyWriter, Memory, OnDone
+from revenge.files.ranges import FULL, parse_range
 from revenge.playback.cmcd import HEADERS as CMCD_HEADERS
 from revenge.playback.cmcd import parse_cmcd
 from revenge.playback.errors import PlaybackError, StreamRefused
 from revenge.playback.streaming import Streaming
-from revenge.playback.writer import write_segment
 
-# (Not /api/v1/playback/sessions/{id}/progress, which has the same shape.)
+# session id / rendition / segment name; not /api/v1/playback/sessions/{id}/progress,
+# which has the same shape. Names are checked again by the contract's naming rules.
 SEGMENT_PATH = re.compile(
-    rb"^/api/v1/playback/(?!sessions/)([A-Za-z0-9_-]{1,64})/([A-Za-z0-9_-]{1,64})/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,63})$")
+    rb"^/api/v1/playback/(?!sessions/)([A-Za-z0-9_-]{1,64})/([A-Za-z0-9_-]{1,32})/([0-9]{1,7}\.[a-z0-9]{1,4})$")
 ROUTE = "/api/v1/playback/<session_id>/<profile>/<name>"
-SEGMENT_TYPES = {"ts": "video/mp2t", "m4s": "video/iso.segment", "mp4": "video/mp4",
-                 "aac": "audio/aac", "vtt": "text/vtt"}
 _log = Logger()
+
+
+def write_segment(request: Request, data: bytes, *, kind: str,
+                  on_sent: OnDone | None = None) -> None:
+    """Answer ``request`` with a segment held in memory (headers only for HEAD).
+
+    A single ``Range`` is honoured (206; some players and ffmpeg ask ``bytes=0-`` and treat
+    a segment without ``Accept-Ranges`` as unseekable); several ranges get the whole one.
+    """
+    request.setHeader(b"Content-Type", kind.encode())
+    request.setHeader(b"Accept-Ranges", b"bytes")
+    wanted = parse_range(request.getHeader(b"range"), len(data), max_ranges=1) \
+        if request.method == b"GET" else FULL
+    if wanted.kind == "unsatisfiable":
+        request.setHeader(b"Content-Range", b"bytes */%d" % len(data))
+        request.write(error_response(request, 416, "range_not_satisfiable",
+                                     "no satisfiable range"))
+        request.finish()
+        return
+    if wanted.kind == "partial":
+        (part,) = wanted.ranges
+        request.setResponseCode(206)
+        request.setHeader(b"Content-Range", part.content_range(len(data)))
+        data = data[part.start : part.end + 1]
+    request.setHeader(b"Content-Length", b"%d" % len(data))
+    if request.method == b"HEAD":
+        request.finish()
+        return
+    BodyWriter(request, None, [Memory(data)], on_done=on_sent).start()
 
 
 class SegmentRoute(Resource):
@@ -79,8 +109,7 @@ class SegmentRoute(Resource):
         request.setHeader(b"X-Served-From", delivery.source.encode())
         request.setHeader(b"Cache-Control", b"private, max-age=3600")
         request.logged = True  # type: ignore[attr-defined]  # "segment served" said it all
-        kind = SEGMENT_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
-        write_segment(request, delivery.data, content_type=kind,
+        write_segment(request, delivery.data, kind=content_type(name),
                       on_sent=session.adapter.segment_sent)
 
     @staticmethod

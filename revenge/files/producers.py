@@ -1,19 +1,22 @@
-"""Writing a response body made of file regions and literal bytes (multipart boundaries).
+"""Writing a response body made of file regions, bytes in memory and literal bytes.
 
-One writer covers every shape of response — the whole file, one range, multipart/byteranges
-— because each is just a sequence of ``Piece``s: the resource decides the pieces, the writer
-only writes them. Zero-copy with ``os.sendfile`` where the transport offers it
-(``SendfileServer``); else a push producer reading 64 KiB at a time only while the transport
-wants more. Either way a client that goes away stops the work and closes the file at once.
+One writer covers every shape of response — the whole file, one range, multipart/byteranges,
+a segment held in memory — because each is just a sequence of ``Piece``s: the resource
+decides the pieces, the writer only writes them. Zero-copy where the transport offers it
+(``SendfileServer``: ``os.sendfile`` for file regions, ``send_buffer`` for memory); else a
+push producer writing 64 KiB at a time only while the transport wants more. Either way a
+client that goes away stops the work and closes the file at once.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 
+import attrs
 from twisted.internet.error import ConnectionDone, ConnectionLost
-from twisted.internet.interfaces import IPushProducer
+from twisted.internet.interfaces import IPushProducer, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.server import Request
@@ -21,32 +24,61 @@ from zope.interface import implementer
 
 from revenge.files.metrics import ACTIVE_STREAMS
 from revenge.files.ranges import ByteRange
-from revenge.files.zerocopy import SendfileServer, TruncatedFile
+from revenge.files.zerocopy import SendfileServer, TruncatedFile, time_delivery
 
 CHUNK = 64 * 1024
 # Progress is reported (metrics, the request's sentLength) at least this often, so a long
 # stream shows up before it ends; one Deferred per step costs nothing at this size.
 STEP = 64 * 1024 * 1024
-Piece = bytes | ByteRange
 _log = Logger()
 
 
+@attrs.frozen
+class Memory:
+    """A body held in memory (a segment), sent without a copy where the transport can."""
+
+    data: bytes
+
+
+# Literal bytes (headers of multipart parts), a range of the file, or a body in memory.
+Piece = bytes | ByteRange | Memory
+def piece_length(piece: Piece) -> int:
+    """How many bytes of body a piece is."""
+    if isinstance(piece, ByteRange):
+        return piece.length
+    return len(piece.data) if isinstance(piece, Memory) else len(piece)
+
+
+# Told the bytes sent and the seconds the client took, once every byte is sent.
+OnDone = Callable[[int, float], None]
+
+
 class BodyWriter:
-    """Sends ``pieces`` of ``fd`` to ``request``, then finishes it and closes ``fd``.
+    """Sends ``pieces`` (of ``fd``, for file ranges) to ``request``, then finishes it and
+    closes ``fd``.
 
     ``bytes_read`` counts what was taken from the file so far: read into memory by the
     copying producer, or handed to the kernel by ``os.sendfile``. ``on_bytes`` hears the
-    same count in steps (for metrics).
+    same count in steps (for metrics). ``on_done(size, seconds)`` hears, once the body is
+    complete, how long the client took for it (``zerocopy.time_delivery``).
     """
 
-    def __init__(self, request: Request, fd: int, pieces: Sequence[Piece], *,
-                 on_bytes: Callable[[int], None]) -> None:
+    def __init__(self, request: Request, fd: int | None, pieces: Sequence[Piece], *,
+                 on_bytes: Callable[[int], None] = lambda _: None,
+                 on_done: OnDone | None = None, clock: IReactorTime | None = None) -> None:
         self.request = request
         self.pieces: tuple[Piece, ...] = tuple(pieces)
         self.closed = False
         self.zero_copy = False
         self._fd = fd
         self._on_bytes = on_bytes
+        self._on_done = on_done
+        self._started = time.monotonic()
+        if clock is None:
+            from twisted.internet import reactor
+
+            clock = reactor
+        self._clock: IReactorTime = clock
         self._copied = 0
         self._reported = 0
         self._transport: SendfileServer | None = None
@@ -55,8 +87,8 @@ class BodyWriter:
         self._position = -1
 
     @property
-    def fd(self) -> int:
-        """The file descriptor being sent (closed once ``closed``)."""
+    def fd(self) -> int | None:
+        """The file descriptor being sent (closed once ``closed``), if any."""
         return self._fd
 
     @property
@@ -96,6 +128,13 @@ class BodyWriter:
                 self.request.write(piece)
                 self._piece += 1
                 continue
+            if isinstance(piece, Memory):
+                self._piece += 1
+                self.request.sentLength += len(piece.data)
+                transport.send_buffer(piece.data).addCallbacks(
+                    lambda _: self._send_next(), self._failed)
+                return
+            assert self._fd is not None
             if self._position < 0:
                 self._position = piece.start
             remaining = piece.end + 1 - self._position
@@ -141,8 +180,16 @@ class BodyWriter:
     def finish(self) -> None:
         """The body is complete."""
         if not self.closed:
+            transport = self._transport or getattr(self.request.channel, "transport", None)
             self.close()
             self.request.finish()
+            if self._on_done is not None:
+                size = sum(len(p.data) for p in self.pieces if isinstance(p, Memory)) \
+                    + self._copied
+                elapsed = time.monotonic() - self._started
+                done = self._on_done
+                time_delivery(transport, size, elapsed, self._clock,
+                              lambda seconds: done(size, seconds))
 
     def abort(self) -> None:
         """The body cannot be completed: close the file and cut the connection, so the
@@ -162,7 +209,8 @@ class BodyWriter:
                 self._transport = None
             self.closed = True
             ACTIVE_STREAMS.dec()
-            os.close(self._fd)
+            if self._fd is not None:
+                os.close(self._fd)
 
 
 @implementer(IPushProducer)
@@ -192,6 +240,15 @@ class _CopyingProducer:
                 request.write(piece)
                 self._piece += 1
                 continue
+            if isinstance(piece, Memory):
+                chunk = piece.data[self._offset : self._offset + CHUNK]
+                self._offset += len(chunk)
+                if self._offset >= len(piece.data):
+                    self._piece += 1
+                    self._offset = 0
+                request.write(chunk)
+                continue
+            assert writer.fd is not None
             size = min(CHUNK, piece.length - self._offset)
             try:
                 data = os.pread(writer.fd, size, piece.start + self._offset)

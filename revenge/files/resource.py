@@ -30,7 +30,7 @@ from revenge.files.conditional import (
     last_modified_is_strong,
 )
 from revenge.files.metrics import RouteMetrics
-from revenge.files.producers import BodyWriter, Piece
+from revenge.files.producers import BodyWriter, Piece, piece_length
 from revenge.files.ranges import DEFAULT_MAX_RANGES, FULL, ByteRange, parse_range
 from revenge.jsonerror import json_error
 
@@ -169,7 +169,7 @@ def _respond(
     else:
         kind = "multi"
         pieces = _multipart(request, wanted.ranges, size, content_type)
-        length = sum(p.length if isinstance(p, ByteRange) else len(p) for p in pieces)
+        length = sum(piece_length(p) for p in pieces)
     metrics.requests[kind].inc()
     request.setHeader(b"Content-Length", b"%d" % length)
     if request.method == b"HEAD" or length == 0:

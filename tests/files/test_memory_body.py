@@ -8,21 +8,22 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import pytest
 import pytest_twisted
-from klein import Klein
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
+from twisted.internet.threads import deferToThread
 from twisted.logger import capturedLogs
-from twisted.web.resource import IResource, Resource
-from twisted.web.server import Request, Site
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from revenge.playback.writer import SLICE, SegmentResource, write_segment
+from revenge.api.segments import write_segment
+from revenge.files.producers import CHUNK
+from revenge.files.zerocopy import SendfilePort
 
 DATA = bytes(i % 251 for i in range(8 * 1024 * 1024))
-# Between what the producer handed over and what the client read sit one slice, Twisted's
+# Between what the producer handed over and what the client read sit one chunk, Twisted's
 # 64 KiB buffer and the two (shrunk) kernel socket buffers; the segment is far larger.
-WINDOW = SLICE + 512 * 1024
+WINDOW = CHUNK + 512 * 1024
 
 
 class Spy(Resource):
@@ -51,8 +52,9 @@ class Spy(Resource):
 
         request.write = counting  # type: ignore[method-assign]
         request.notifyFinish().addBoth(self.outcomes.append)
-        return write_segment(request, DATA, content_type="video/mp2t",
-                             on_sent=lambda n, s: self.sent.append((n, s)))
+        write_segment(request, DATA, kind="video/mp2t",
+                      on_sent=lambda n, s: self.sent.append((n, s)))
+        return NOT_DONE_YET
 
 
 @pytest_twisted.async_yield_fixture
@@ -172,34 +174,44 @@ async def test_head_sends_the_headers_only(spy: tuple[Spy, int]) -> None:
     assert resource.handed == 0
 
 
-@pytest.fixture
-def klein_port() -> Any:
-    app = Klein()
-
-    @app.route("/segment/<string:name>", methods=["GET", "HEAD"])
-    def segment(request: Request, name: str) -> IResource:
-        request.setHeader(b"X-Served-From", b"cache")
-        return SegmentResource(DATA, content_type="video/mp2t")
-
-    port = reactor.listenTCP(0, Site(app.resource()), interface="127.0.0.1")  # type: ignore[attr-defined]
-    yield port.getHost().port
-    port.stopListening()
+def _fetch(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(request)
+        raw = b""
+        while chunk := client.recv(1 << 20):
+            raw += chunk
+    return raw
 
 
 @pytest_twisted.ensureDeferred
-async def test_it_works_when_a_klein_route_returns_it(klein_port: int) -> None:
-    client = _client(klein_port, b"GET /segment/1.ts HTTP/1.1\r\nHost: x\r\n"
-                                 b"Connection: close\r\n\r\n")
-    raw = b""
-    try:
-        while (chunk := _recv(client, 1 << 20)) != b"":
-            if chunk is None:
-                await deferLater(reactor, 0.001, lambda: None)
-            else:
-                raw += chunk
-    finally:
-        client.close()
+async def test_one_range_is_a_206_and_a_range_past_the_end_a_416(spy: tuple[Spy, int]) -> None:
+    _, port = spy
+    raw = await deferToThread(_fetch, port, b"GET /s HTTP/1.1\r\nHost: x\r\n"
+                              b"Range: bytes=100-199\r\nConnection: close\r\n\r\n")
     headers, body = _split(raw)
-    assert raw.startswith(b"HTTP/1.1 200 ")
-    assert headers["x-served-from"] == "cache"
+    assert raw.startswith(b"HTTP/1.1 206 ") and body == DATA[100:200]
+    assert headers["content-range"] == f"bytes 100-199/{len(DATA)}"
+    assert headers["accept-ranges"] == "bytes"
+    raw = await deferToThread(_fetch, port, b"GET /s HTTP/1.1\r\nHost: x\r\n"
+                              b"Range: bytes=99999999-\r\nConnection: close\r\n\r\n")
+    headers, body = _split(raw)
+    assert raw.startswith(b"HTTP/1.1 416 ") and b"range_not_satisfiable" in body
+    assert headers["content-range"] == f"bytes */{len(DATA)}"
+
+
+@pytest_twisted.ensureDeferred
+async def test_zero_copy_sends_the_segment_whole_and_times_the_client() -> None:
+    resource = Spy()
+    port = SendfilePort(0, Site(resource), 50, "127.0.0.1", reactor)
+    port.startListening()
+    try:
+        raw = await deferToThread(_fetch, port.getHost().port,
+                                  b"GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    finally:
+        await port.stopListening()
+    headers, body = _split(raw)
     assert headers["content-length"] == str(len(DATA)) and body == DATA
+    assert resource.handed == 0  # nothing went through request.write but the headers
+    await _poll(lambda: bool(resource.sent), "the timing")
+    size, seconds = resource.sent[0]
+    assert size == len(DATA) and seconds > 0
