@@ -85,7 +85,8 @@ def main() -> None:
         data = work / "data"
         config = work / "revenge.toml"
         # No segment survives its transcode in the cache: every run starts from nothing.
-        config.write_text("[playback]\nmax_sessions_per_user = 100\n[cache]\nmax_bytes = 1\n")
+        config.write_text("[playback]\nmax_sessions_per_user = 100\n"
+                          "[cache]\nmax_bytes = 1\n")
         with Server(work / "run", ["--media", str(media), "--data-dir", str(data),
                                    "--config", str(config)],
                     token=admin_token(data)) as server:

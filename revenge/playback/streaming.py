@@ -69,8 +69,10 @@ class Streaming:
         ladder, adapter = session.ladder, session.adapter
         names = []
         if ladder.video:
-            first = adapter.profile_for(None) if adapter.server_abr else adapter.allowed[0]
-            names.append(first.name)
+            # The variant the player starts with: the first of the master playlist.
+            first = adapter.profile_for(None).name if adapter.server_abr \
+                else adapter.master_order()[0]
+            names.append(first)
         default = next((a for a in ladder.audio if a.default), None)
         if default is not None:
             names.append(default.name)
