@@ -102,4 +102,8 @@ def x264_arguments(profile: VideoProfile, *, rate: Fraction, longest_segment: fl
     return ["-c:v", "libx264", "-preset", preset, "-profile:v", "high",
             "-level:v", f"{level / 10:.1f}", "-b:v", str(bitrate), "-maxrate", str(bitrate),
             "-bufsize", str(bitrate), "-g", str(keyint), "-keyint_min", str(keyint),
+            # No B-frames: decode order is display order, so a segment's first decode time
+            # is its first picture's. hls.js anchors the timeline on the first decode time
+            # of the video; with B-frames every stream began two frames late in the browser.
+            "-bf", "0",
             "-sc_threshold", "0"]

@@ -1,4 +1,5 @@
-"""Runs the Node/Playwright browser test (``player.test.mjs``) where its tools are installed.
+"""Runs the Node/Playwright browser tests where their tools are installed: the web player on a
+clip (``player.test.mjs``) and every file of the real library in hls.js (``library.test.mjs``).
 
 It needs ``node``, Debian's Chromium (``/usr/bin/chromium``, or ``$CHROMIUM``) and the npm
 packages (``npm ci`` in ``tests/browser``); without them it skips and says which is missing.
@@ -30,13 +31,23 @@ def _missing() -> str | None:
     return None
 
 
-def test_web_player_in_chromium() -> None:
+def _node_test(script: str) -> None:
+    """Run one ``node --test`` file here; its report is the failure message."""
     missing = _missing()
     if missing is not None:
         pytest.skip(f"browser test not run: {missing}")
     done = subprocess.run(
-        ["node", "--test", "--test-reporter=spec", "player.test.mjs"], cwd=HERE,
+        ["node", "--test", "--test-reporter=spec", script], cwd=HERE,
         env={**os.environ, "REVENGE_PYTHON": sys.executable, "CHROMIUM": CHROMIUM},
         capture_output=True, text=True, timeout=600, check=False,
     )
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+
+
+def test_web_player_in_chromium() -> None:
+    _node_test("player.test.mjs")
+
+
+def test_every_library_file_plays_in_chromium() -> None:
+    # The launcher makes the library in a temp dir, or uses $REVENGE_REAL_LIBRARY if set.
+    _node_test("library.test.mjs")
