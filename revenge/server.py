@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+from klein import Klein
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
 
 from revenge.api.app import build_api
 from revenge.api.drain import DrainService
@@ -15,6 +19,7 @@ from revenge.api.listener import TCPListenerService, listener
 from revenge.api.segments import SegmentRoute
 from revenge.api.site import RevengeSite
 from revenge.blackbeard.client import BlackbeardClient
+from revenge.blackbeard.interface import ITranscoder
 from revenge.blackbeard.service import BlackbeardHealthService
 from revenge.config import Config
 from revenge.ffmpeg import ffmpeg_binary
@@ -28,6 +33,7 @@ from revenge.rootservice import RootService
 from revenge.security.first_start import FirstStartService
 from revenge.security.secrets import load_or_create_secrets
 from revenge.security.signing import UrlSigner
+from revenge.store.interface import IStore
 from revenge.store.service import StoreService
 from revenge.store.sqlite import SQLiteStore
 from revenge.transcoder.app import build_app as build_transcoder_app
@@ -58,6 +64,49 @@ def _bound_url(service: Service, configured: str, on_url: Any) -> None:
         service.bound.addCallback(lambda port: on_url(f"http://127.0.0.1:{port}"))
     else:
         raise ValueError("set [server] internal_url for a non-TCP internal listener")
+
+
+@attrs.frozen
+class PlaybackCore:
+    """The playback side of a server: the transcode cache, the shared transcodes, the
+    sessions (a service to start) and what serves their streams."""
+
+    cache: TranscodeCache
+    transcodes: TranscodeManager
+    service: PlaybackService
+    streaming: Streaming
+
+
+def build_playback(
+    config: Config, *, library: LibraryService, store: IStore, transcoder: ITranscoder,
+    source: Callable[[str], tuple[str, dict[str, str]]], signing_key: bytes,
+    clock: IReactorTime,
+) -> PlaybackCore:
+    """The playback core as ``config`` sets it up, over any transcoder and store;
+    ``source(media_id)`` is the URL and headers Blackbeard reads an original with."""
+    settings = config.playback
+    cache = TranscodeCache(clock=clock, max_bytes=config.cache.max_bytes or None,
+                           high_water=config.cache.high_water, critical=config.cache.critical,
+                           min_retention=config.cache.min_retention)
+    transcodes = TranscodeManager(
+        transcoder=transcoder, cache=cache, source=source,
+        segment_duration=settings.segment_duration,
+        buffer_options={"ahead": settings.buffer_ahead, "prefetch": settings.prefetch,
+                        "min_ready": settings.min_ready})
+    playback = PlaybackService(
+        library=library, store=store, transcodes=transcodes,
+        signer=UrlSigner(signing_key, clock=clock, ttl=settings.url_ttl),
+        clock=clock, settings=settings)
+    return PlaybackCore(cache, transcodes, playback,
+                        Streaming(playback=playback, transcoder=transcoder))
+
+
+def public_app(config: Config, *, library: LibraryService, store: IStore, core: PlaybackCore,
+               checks: Mapping[str, Callable[[], bool]]) -> Klein:
+    """The public Klein app as ``config`` sets it up (the segment route is the Site's)."""
+    return build_api(library=library, store=store, playback_service=core.service,
+                     streaming=core.streaming, max_ranges=config.stream.max_ranges,
+                     hls_js_url=config.web.hls_js_url, checks=checks)
 
 
 def build_service(config: Config, *, reactor: Any) -> RootService:
@@ -106,29 +155,15 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     # After the embedded transcoder: its health checks start once it listens.
     children.append(BlackbeardHealthService(client, clock=reactor))
 
-    settings = config.playback
-    cache = TranscodeCache(clock=reactor, max_bytes=config.cache.max_bytes or None,
-                           high_water=config.cache.high_water, critical=config.cache.critical,
-                           min_retention=config.cache.min_retention)
-    transcodes = TranscodeManager(
-        transcoder=client, cache=cache, source=source,
-        segment_duration=settings.segment_duration,
-        buffer_options={"ahead": settings.buffer_ahead, "prefetch": settings.prefetch,
-                        "min_ready": settings.min_ready})
-    playback = PlaybackService(
-        library=library, store=store, transcodes=transcodes,
-        signer=UrlSigner(secrets.signing_key, clock=reactor, ttl=settings.url_ttl),
-        clock=reactor, settings=settings)
-    streaming = Streaming(playback=playback, transcoder=client)
-    children.append(playback)
+    core = build_playback(config, library=library, store=store, transcoder=client,
+                          source=source, signing_key=secrets.signing_key, clock=reactor)
+    children.append(core.service)
 
-    api = build_api(library=library, store=store, playback_service=playback,
-                    streaming=streaming, max_ranges=config.stream.max_ranges,
-                    hls_js_url=config.web.hls_js_url,
-                    checks={"store": store.is_open, "blackbeard": lambda: client.healthy})
+    api = public_app(config, library=library, store=store, core=core,
+                     checks={"store": store.is_open, "blackbeard": lambda: client.healthy})
     site = RevengeSite(api.resource(), listener="public", cors=config.server.cors,
                        timeout=config.server.connection_timeout,
-                       fast_route=SegmentRoute(streaming).match)
+                       fast_route=SegmentRoute(core.streaming).match)
     # Players' requests are let finish; Blackbeard's reads of originals are not waited for:
     # they end only once its encoders stop, which comes after (the transcoder stops later).
     children.append(DrainService([site], grace=config.server.shutdown_grace,

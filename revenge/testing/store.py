@@ -2,7 +2,8 @@
 
 Every call answers with an already-fired Deferred, so a test needs no reactor. What it keeps
 survives ``close`` and ``open`` (as a database file would), what it hands back are copies
-(as rows read back are), and a call on a closed store fails as SQLite's does. Users and
+(as rows read back are), a media path is kept once (as the schema's ``UNIQUE`` does), and a
+call on a closed store fails with the ``RuntimeError`` ``SQLiteStore`` raises for it. Users and
 tokens follow ``revenge.store.accounts``' rules: the same names, the same token shape, only
 a hash of each secret kept; ``add_user``, ``create_token`` and ``revoke_token`` are what
 ``revenge-admin`` does to a real store.
@@ -11,17 +12,15 @@ a hash of each secret kept; ``add_user``, ``create_token`` and ``revoke_token`` 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import attrs
 from twisted.internet.defer import Deferred, fail, succeed
-from twisted.internet.interfaces import IReactorTime
 from zope.interface import implementer
 
 from revenge.store import accounts
-from revenge.store.accounts import AccountError, TokenInfo, User
+from revenge.store.accounts import AccountError, User
 from revenge.store.interface import IStore
 from revenge.store.records import MediaRecord, ProbeResult, SessionRecord
 
@@ -35,8 +34,7 @@ class _Token:
     user_id: str
     secret_hash: str
     label: str
-    created_at: float
-    revoked_at: float | None = None
+    revoked: bool = False
 
 
 def _copy_media(record: MediaRecord) -> MediaRecord:
@@ -53,8 +51,7 @@ def _copy_session(record: SessionRecord) -> SessionRecord:
 class MemoryStore:
     """Media, progress, sessions, users and tokens in memory; nothing touches a disk."""
 
-    def __init__(self, *, clock: IReactorTime | None = None) -> None:
-        self._now: Callable[[], float] = clock.seconds if clock is not None else time.time
+    def __init__(self) -> None:
         self._open = False
         self._media: dict[str, MediaRecord] = {}
         self._progress: dict[tuple[str, str], tuple[float, float]] = {}
@@ -126,7 +123,10 @@ class MemoryStore:
         return self._run(write)
 
     def delete_session(self, session_id: str) -> Deferred[None]:
-        return self._run(lambda: self._sessions.pop(session_id, None) and None)
+        def delete() -> None:
+            self._sessions.pop(session_id, None)
+
+        return self._run(delete)
 
     def sessions(self) -> Deferred[list[SessionRecord]]:
         return self._run(lambda: [_copy_session(r) for r in self._sessions.values()])
@@ -159,25 +159,15 @@ class MemoryStore:
         if user is None:
             raise AccountError(f"no user {name!r}")
         token = accounts.new_token()
-        self._tokens[token.id] = _Token(user.id, token.secret_hash, label, self._now())
+        self._tokens[token.id] = _Token(user.id, token.secret_hash, label)
         return token.text
 
     def revoke_token(self, token_id: str) -> None:
         """Revoke a token at once; ``AccountError`` when no active token has this id."""
         found = self._tokens.get(token_id)
-        if found is None or found.revoked_at is not None:
+        if found is None or found.revoked:
             raise AccountError(f"no active token {token_id!r}")
-        found.revoked_at = self._now()
-
-    def users(self) -> list[User]:
-        """Every user, by name."""
-        return sorted(self._users.values(), key=lambda u: u.name)
-
-    def tokens(self) -> list[TokenInfo]:
-        """Every token's public facts (never its secret)."""
-        found = [TokenInfo(token_id, self._users[t.user_id].name, t.label, t.created_at,
-                           t.revoked_at is not None) for token_id, t in self._tokens.items()]
-        return sorted(found, key=lambda t: (t.user, t.created_at))
+        found.revoked = True
 
     def _authenticate(self, token: str) -> User | None:
         parsed = accounts.parse_token(token)
@@ -185,11 +175,8 @@ class MemoryStore:
             return None
         token_id, secret = parsed
         found = self._tokens.get(token_id)
-        if found is None or found.revoked_at is not None:
+        if found is None or found.revoked:
             return None
         if not accounts.secret_matches(found.secret_hash, secret):
             return None
         return self._users[found.user_id]
-
-    def _debug_state(self) -> dict[str, Any]:
-        return {"media": len(self._media), "sessions": len(self._sessions)}

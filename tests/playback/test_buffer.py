@@ -12,12 +12,12 @@ from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.task import Clock
 from twisted.logger import capturedLogs
 from twisted.python.failure import Failure
-from zope.interface.verify import verifyObject
 
-from revenge.blackbeard.interface import ITranscoder, TranscoderError
+from revenge.blackbeard.interface import TranscoderError
 from revenge.playback.buffer import Delivery, SegmentBuffer, segment_name
 from revenge.playback.cache import SegmentKey, TranscodeCache
-from tests.playback.fakes import FakeTranscoder, body
+from revenge.testing import FakeTranscoder, segment_body
+from tests.fired import failure_of, result_of
 
 
 def _cache() -> TranscodeCache:
@@ -31,24 +31,6 @@ def _buffer(fake: FakeTranscoder, *, count: int = 20, cache: TranscodeCache | No
                          segment_count=count, **options)
 
 
-def _result(d: Deferred[Any]) -> Any:
-    results: list[Any] = []
-    d.addBoth(results.append)
-    assert results, "not fired"
-    if isinstance(results[0], Failure):
-        results[0].raiseException()
-    return results[0]
-
-
-def _error(d: Deferred[Any]) -> BaseException:
-    failures: list[Failure] = []
-    d.addErrback(failures.append)
-    assert failures, "did not fail"
-    error = failures[0].value
-    assert error is not None
-    return error
-
-
 def _served(source: str) -> float:
     return REGISTRY.get_sample_value("revenge_playback_segments_served_total",
                                      {"source": source}) or 0.0
@@ -58,70 +40,67 @@ def _indices(fake: FakeTranscoder) -> list[int]:
     return sorted(int(name.split(".")[0]) for _, name in fake.pending())
 
 
-def test_the_fake_speaks_the_interface() -> None:
-    assert verifyObject(ITranscoder, FakeTranscoder())
-
-
 @pytest.mark.parametrize("index", [0, 7, 123])
 def test_segment_names(index: int) -> None:
     assert segment_name(index) == f"{index}.ts"
 
 
 def test_origin_then_prefetched_segments_come_from_the_buffer() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake)
     before = _served("buffer")
     first = buffer.get(0, "p")
     assert _indices(fake) == [0, 1, 2, 3]  # the request and the next three
     assert fake.calls[0] == ("t", "p", "0.ts")
     fake.answer("p", "0.ts")
-    assert _result(first) == Delivery(body("p", "0.ts"), "origin")
+    assert result_of(first) == Delivery(segment_body("p", "0.ts"), "origin")
     for i in (1, 2, 3):
         fake.answer("p", segment_name(i))
-    assert _result(buffer.get(1, "p")) == Delivery(body("p", "1.ts"), "buffer")
+    assert result_of(buffer.get(1, "p")) == Delivery(segment_body("p", "1.ts"), "buffer")
     assert _indices(fake) == [4]  # 2 and 3 are buffered already
     stats = buffer.stats()
     assert stats.served == {"buffer": 1, "cache": 0, "origin": 1}
     assert (stats.origin_fetches, stats.prefetches, stats.in_flight) == (5, 4, 1)
-    assert (stats.buffered_segments, stats.buffered_bytes) == (2, 2 * len(body("p", "2.ts")))
+    assert (stats.buffered_segments, stats.buffered_bytes) == (
+        2, 2 * len(segment_body("p", "2.ts")))
     assert _served("buffer") == before + 1
 
 
 def test_concurrent_requests_share_one_origin_fetch() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, prefetch=0)
     a, b = buffer.get(5, "p"), buffer.get(5, "p")
     assert len(fake.fetches[("p", "5.ts")]) == 1
     fake.answer("p", "5.ts")
-    assert _result(a) == _result(b) == Delivery(body("p", "5.ts"), "origin")
+    assert result_of(a) == result_of(b) == Delivery(segment_body("p", "5.ts"), "origin")
     assert buffer.stats().origin_fetches == 1
 
 
 def test_a_request_for_a_segment_being_prefetched_waits_for_the_prefetch() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake)
     first = buffer.get(0, "p")
     second = buffer.get(1, "p")  # 1 is being prefetched: join it, say "buffer"
     assert len(fake.fetches[("p", "1.ts")]) == 1
     assert not second.called
     fake.answer("p", "1.ts")
-    assert _result(second) == Delivery(body("p", "1.ts"), "buffer")
+    assert result_of(second) == Delivery(segment_body("p", "1.ts"), "buffer")
     assert buffer.stats().buffered_segments == 0  # handed over, not kept as well
     fake.answer("p", "0.ts")
-    assert _result(first).source == "origin"
+    assert result_of(first).source == "origin"
     assert all(len(ds) == 1 for ds in fake.fetches.values())
 
 
 def test_a_transcoder_that_answers_at_once_still_delivers() -> None:
-    fake = FakeTranscoder(immediate=True)
+    fake = FakeTranscoder()
     buffer = _buffer(fake, count=5)
-    assert _result(buffer.get(0, "p")) == Delivery(body("p", "0.ts"), "origin")
-    assert _result(buffer.get(1, "p")).source == "buffer"
-    assert _result(buffer.ready(3, "p")) is None
+    assert result_of(buffer.get(0, "p")) == Delivery(segment_body("p", "0.ts"), "origin")
+    assert result_of(buffer.get(1, "p")).source == "buffer"
+    assert result_of(buffer.ready(3, "p")) is None
 
 
 def test_prefetch_stops_at_the_end() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, count=3)
     buffer.get(1, "p")
     assert _indices(fake) == [1, 2]
@@ -130,7 +109,7 @@ def test_prefetch_stops_at_the_end() -> None:
 
 
 def test_prefetch_never_holds_more_than_ahead_past_the_request() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, count=100, ahead=6, prefetch=3)
     buffer.get(10, "p")
     buffer.get(11, "p")  # joins 11; prefetches 14
@@ -138,30 +117,30 @@ def test_prefetch_never_holds_more_than_ahead_past_the_request() -> None:
     buffer.get(0, "p")  # a seek back: 10..14 still count, so only 1 of 1..3 is fetched
     assert _indices(fake) == [0, 1, 10, 11, 12, 13, 14]
     # A prefetch window larger than ahead is cut to ahead.
-    fake2 = FakeTranscoder()
+    fake2 = FakeTranscoder(immediate=False)
     _buffer(fake2, count=100, ahead=2, prefetch=5).get(0, "p")
     assert _indices(fake2) == [0, 1, 2]
 
 
 def test_buffered_segments_behind_the_player_are_dropped_but_stay_cached() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     cache = _cache()
     buffer = _buffer(fake, cache=cache)
     first = buffer.get(0, "p")
     for i in range(4):
         fake.answer("p", segment_name(i))
-    _result(first)
+    result_of(first)
     assert buffer.stats().buffered_segments == 3  # 1, 2, 3
-    assert _result(buffer.get(3, "p")).source == "buffer"
+    assert result_of(buffer.get(3, "p")).source == "buffer"
     assert buffer.stats().buffered_segments == 0  # 1 and 2 are behind: dropped
     calls = len(fake.calls)
-    assert _result(buffer.get(1, "p")) == Delivery(body("p", "1.ts"), "cache")
+    assert result_of(buffer.get(1, "p")) == Delivery(segment_body("p", "1.ts"), "cache")
     assert SegmentKey("m", "p", 2) in cache
     assert ("t", "p", "1.ts") not in fake.calls[calls:]
 
 
 def test_a_prefetch_landing_behind_the_player_is_not_buffered() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, prefetch=2)
     buffer.get(0, "p")  # prefetches 1, 2
     buffer.get(5, "p")
@@ -170,20 +149,20 @@ def test_a_prefetch_landing_behind_the_player_is_not_buffered() -> None:
 
 
 def test_another_buffer_on_the_same_media_is_served_from_the_cache() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     cache = _cache()
     one = _buffer(fake, cache=cache, prefetch=0)
     d = one.get(2, "p")
     fake.answer("p", "2.ts")
-    _result(d)
+    result_of(d)
     two = _buffer(fake, cache=cache, transcode_id="t2", prefetch=0)
-    assert _result(two.get(2, "p")) == Delivery(body("p", "2.ts"), "cache")
+    assert result_of(two.get(2, "p")) == Delivery(segment_body("p", "2.ts"), "cache")
     assert [c for c in fake.calls if c[0] == "t2"] == []
     assert cache.stats().hits == 1
 
 
 def test_prefetch_skips_segments_already_cached() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     cache = _cache()
     cache.put(SegmentKey("m", "p", 2), b"cached")
     buffer = _buffer(fake, cache=cache)
@@ -192,30 +171,31 @@ def test_prefetch_skips_segments_already_cached() -> None:
 
 
 def test_profiles_are_separate_segments() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, prefetch=0)
     hi, lo = buffer.get(0, "hi"), buffer.get(0, "lo")
     fake.answer("hi", "0.ts")
     fake.answer("lo", "0.ts")
-    assert _result(hi).data == body("hi", "0.ts") and _result(lo).data == body("lo", "0.ts")
+    assert result_of(hi).data == segment_body("hi", "0.ts")
+    assert result_of(lo).data == segment_body("lo", "0.ts")
 
 
 def test_a_failed_fetch_fails_the_request_and_a_later_request_retries() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, prefetch=0)
     a, b = buffer.get(0, "p"), buffer.get(0, "p")
-    fake.fail("p", "0.ts", status=503)
+    fake.fail("p", "0.ts", TranscoderError("boom", status=503))
     for d in (a, b):
-        error = _error(d)
+        error = failure_of(d)
         assert isinstance(error, TranscoderError) and error.status == 503
     again = buffer.get(0, "p")
     fake.answer("p", "0.ts")
-    assert _result(again).source == "origin"
+    assert result_of(again).source == "origin"
     assert len(fake.fetches[("p", "0.ts")]) == 2
 
 
 def test_a_failed_prefetch_is_logged_and_forgotten() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, prefetch=2)
     buffer.get(0, "p")
     with capturedLogs() as events:
@@ -226,48 +206,48 @@ def test_a_failed_prefetch_is_logged_and_forgotten() -> None:
     retry = buffer.get(1, "p")
     assert len(fake.fetches[("p", "1.ts")]) == 2
     fake.answer("p", "1.ts")
-    assert _result(retry).source == "origin"
+    assert result_of(retry).source == "origin"
 
 
 def test_a_request_waiting_on_a_failing_prefetch_gets_the_error() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake)
     buffer.get(0, "p")
     joined = buffer.get(1, "p")
-    fake.fail("p", "1.ts", status=502)
-    error = _error(joined)
+    fake.fail("p", "1.ts", TranscoderError("boom", status=502))
+    error = failure_of(joined)
     assert isinstance(error, TranscoderError) and error.status == 502
 
 
 def test_a_player_gone_leaves_the_fetch_to_the_others_and_the_buffer() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, prefetch=0)
     a, b = buffer.get(0, "p"), buffer.get(0, "p")
     a.cancel()
-    assert isinstance(_error(a), CancelledError)
+    assert isinstance(failure_of(a), CancelledError)
     fake.answer("p", "0.ts")
-    assert _result(b).source == "origin"
+    assert result_of(b).source == "origin"
     # The only requester gone: the fetch still lands, in the buffer, for the retry.
     c = buffer.get(1, "p")
     c.cancel()
-    _error(c)
+    failure_of(c)
     fake.answer("p", "1.ts")
-    assert _result(buffer.get(1, "p")) == Delivery(body("p", "1.ts"), "buffer")
+    assert result_of(buffer.get(1, "p")) == Delivery(segment_body("p", "1.ts"), "buffer")
 
 
 def test_ready_fetches_the_first_segments_as_prefetches() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, min_ready=2)
     ready = buffer.ready(4, "p")
     assert _indices(fake) == [4, 5]
     fake.answer("p", "4.ts")
     assert not ready.called
     fake.answer("p", "5.ts")
-    assert _result(ready) is None
-    assert _result(buffer.get(4, "p")).source == "buffer"
-    assert _result(buffer.get(5, "p")).source == "buffer"
+    assert result_of(ready) is None
+    assert result_of(buffer.get(4, "p")).source == "buffer"
+    assert result_of(buffer.get(5, "p")).source == "buffer"
     # Near the end only what exists is waited for; cached segments count as ready.
-    fake2 = FakeTranscoder()
+    fake2 = FakeTranscoder(immediate=False)
     cache = _cache()
     cache.put(SegmentKey("m", "p", 8), b"cached")
     end = _buffer(fake2, count=10, cache=cache, min_ready=3)
@@ -276,20 +256,20 @@ def test_ready_fetches_the_first_segments_as_prefetches() -> None:
 
 
 def test_ready_joins_fetches_under_way_and_reports_failures() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, min_ready=2, prefetch=0)
     request = buffer.get(0, "p")
     ready = buffer.ready(0, "p")
     assert _indices(fake) == [0, 1]
     fake.answer("p", "0.ts")
-    fake.fail("p", "1.ts", status=500)
-    assert _result(request).source == "origin"
-    error = _error(ready)
+    fake.fail("p", "1.ts", TranscoderError("boom", status=500))
+    assert result_of(request).source == "origin"
+    error = failure_of(ready)
     assert isinstance(error, TranscoderError) and error.status == 500
 
 
 def test_close_cancels_prefetches_and_frees_the_buffer() -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake)
     first = buffer.get(0, "p")
     fake.answer("p", "1.ts")  # buffered
@@ -304,7 +284,7 @@ def test_close_cancels_prefetches_and_frees_the_buffer() -> None:
     assert not first.called and not waiting.called
     fake.answer("p", "0.ts")
     fake.answer("p", "5.ts")
-    assert _result(first).source == "origin" and _result(waiting).source == "origin"
+    assert result_of(first).source == "origin" and result_of(waiting).source == "origin"
     calls = len(fake.calls)
     buffer.get(10, "p")  # after close: no more prefetching
     assert len(fake.calls) == calls + 1
@@ -327,7 +307,7 @@ SCRIPT = st.lists(
 def test_bounds_and_single_fetches_hold_for_any_request_order(
     script: list[tuple[str, int]], ahead: int, prefetch: int
 ) -> None:
-    fake = FakeTranscoder()
+    fake = FakeTranscoder(immediate=False)
     count = 25
     buffer = _buffer(fake, count=count, ahead=ahead, prefetch=prefetch)
     requests: list[tuple[int, Deferred[Delivery]]] = []
@@ -364,4 +344,4 @@ def test_bounds_and_single_fetches_hold_for_any_request_order(
         if isinstance(got, Failure):
             assert got.check(TranscoderError, CancelledError)
         else:
-            assert got.data == body("p", segment_name(index))
+            assert got.data == segment_body("p", segment_name(index))

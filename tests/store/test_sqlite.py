@@ -1,4 +1,6 @@
-"""The SQLite store: migrations, round trips, and refusing a newer schema."""
+"""What only the SQLite store does: its file (WAL, schema version), migrations, refusing a
+newer schema, and reading rows older Revenges wrote. The ``IStore`` contract itself is
+``test_contract``, on every back end."""
 
 from __future__ import annotations
 
@@ -9,72 +11,26 @@ import attrs
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from zope.interface.verify import verifyObject
 
 from revenge.library.scan import FoundFile, media_id, plan_scan
-from revenge.store.interface import IStore
 from revenge.store.migrations import MIGRATIONS
-from revenge.store.records import PROBE_VERSION, MediaRecord, ProbeResult, StreamInfo
+from revenge.store.records import ProbeResult
 from revenge.store.sqlite import SQLiteStore
-
-RECORD = MediaRecord(
-    id="abc",
-    path="/media/films/a.mp4",
-    root="/media",
-    size=10,
-    mtime_ns=5,
-    title="A",
-    probe=ProbeResult(
-        duration=30.0,
-        start=1.4,
-        container="mp4",
-        bitrate=1000,
-        tags={"artist": "Band"},
-        truncated=True,
-        streams=(
-            StreamInfo(index=0, kind="video", codec="h264", codec_string="avc1.64001f",
-                       width=1440, height=1080, display_width=1920, display_height=1080,
-                       sample_aspect_ratio="4:3", rotation=90, field_order="tt",
-                       color_transfer="pq", keyframes_aligned_to=6.0),
-            StreamInfo(index=1, kind="audio", codec="aac", channels=2, language="fr",
-                       default=True, forced=True),
-        ),
-    ),
-)
-
-
-def test_store_provides_the_interface(tmp_path: Path) -> None:
-    assert verifyObject(IStore, SQLiteStore(tmp_path / "db", reactor=reactor))
+from tests.store.backends import RECORD
 
 
 @pytest_twisted.ensureDeferred
-async def test_media_round_trip_and_delete(tmp_path: Path) -> None:
+async def test_the_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
     await store.open()
-    try:
-        assert store.is_open()
-        failed = MediaRecord("bad", "/media/b.mp4", "/media", 1, 1, "b",
-                             ProbeResult(error="InvalidDataError"))
-        await store.save_media([RECORD, failed])
-        assert sorted(await store.all_media(), key=lambda r: r.id) == [RECORD, failed]
-        await store.delete_media(["abc"])
-        assert await store.all_media() == [failed]
-    finally:
-        await store.close()
-    assert not store.is_open()
+    await store.save_media([RECORD])
+    await store.close()
     with sqlite3.connect(tmp_path / "db.sqlite3") as connection:
         assert connection.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-
-
-@pytest_twisted.ensureDeferred
-async def test_reopening_keeps_data(tmp_path: Path) -> None:
-    for _ in range(2):
-        store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
-        await store.open()
-        await store.save_media([RECORD])
-        assert await store.all_media() == [RECORD]
-        await store.close()
+        # The columns older readers know stay filled beside the whole probe.
+        row = connection.execute("SELECT duration, container, streams FROM media").fetchone()
+    assert row[0] == 30.0 and row[1] == "mp4" and '"avc1.64001f"' in row[2]
 
 
 @pytest_twisted.ensureDeferred
@@ -85,49 +41,6 @@ async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="newer than this Revenge knows"):
         await store.open()
     await store.close()
-
-
-@pytest_twisted.ensureDeferred
-async def test_progress_and_sessions_persist(tmp_path: Path) -> None:
-    from revenge.store.records import SessionRecord
-
-    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
-    await store.open()
-    await store.save_progress("u1", "m1", 12.5, 100.0)
-    await store.save_progress("u1", "m1", 30.0, 101.0)
-    await store.save_progress("u2", "m1", 5.0, 101.0)
-    session = SessionRecord("s1", "u1", "m1", "playing", 30.0, {"abr": "client"}, 1.0, 2.0)
-    await store.save_session(session)
-    await store.close()
-    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
-    await store.open()
-    try:
-        assert await store.progress("u1") == {"m1": 30.0}
-        assert await store.progress("u2") == {"m1": 5.0}
-        assert await store.sessions() == [session]
-        await store.delete_session("s1")
-        assert await store.sessions() == []
-    finally:
-        await store.close()
-
-
-@pytest_twisted.ensureDeferred
-async def test_the_whole_probe_round_trips(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
-    await store.open()
-    try:
-        await store.save_media([RECORD])
-        (back,) = await store.all_media()
-    finally:
-        await store.close()
-    assert back.probe == RECORD.probe and back.probe.version == PROBE_VERSION
-    video = back.probe.video
-    assert video is not None and (video.rotation, video.keyframes_aligned_to) == (90, 6.0)
-    assert back.probe.audio[0].forced and back.probe.tags == {"artist": "Band"}
-    with sqlite3.connect(tmp_path / "db.sqlite3") as connection:
-        # The columns older readers know stay filled.
-        row = connection.execute("SELECT duration, container, streams FROM media").fetchone()
-    assert row[0] == 30.0 and row[1] == "mp4" and '"avc1.64001f"' in row[2]
 
 
 def _old_database(path: Path) -> None:
