@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.media import make_clip
+from tests.realmedia_fixtures import real_library
+
+__all__ = ["real_library"]
 
 
 @pytest.fixture(scope="session")

@@ -31,14 +31,15 @@ def _missing() -> str | None:
     return None
 
 
-def _node_test(script: str) -> None:
+def _node_test(script: str, **environment: str) -> None:
     """Run one ``node --test`` file here; its report is the failure message."""
     missing = _missing()
     if missing is not None:
         pytest.skip(f"browser test not run: {missing}")
     done = subprocess.run(
         ["node", "--test", "--test-reporter=spec", script], cwd=HERE,
-        env={**os.environ, "REVENGE_PYTHON": sys.executable, "CHROMIUM": CHROMIUM},
+        env={**os.environ, "REVENGE_PYTHON": sys.executable, "CHROMIUM": CHROMIUM,
+             **environment},
         capture_output=True, text=True, timeout=600, check=False,
     )
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
@@ -48,6 +49,7 @@ def test_web_player_in_chromium() -> None:
     _node_test("player.test.mjs")
 
 
-def test_every_library_file_plays_in_chromium() -> None:
-    # The launcher makes the library in a temp dir, or uses $REVENGE_REAL_LIBRARY if set.
-    _node_test("library.test.mjs")
+def test_every_library_file_plays_in_chromium(real_library: dict[str, Path]) -> None:
+    # The library this test session made already (the launcher would make its own).
+    folder = next(iter(real_library.values())).parent
+    _node_test("library.test.mjs", REVENGE_REAL_LIBRARY=str(folder))
