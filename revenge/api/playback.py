@@ -16,7 +16,7 @@ NO_CACHE = b"no-cache, no-store, must-revalidate"
 
 def _token(request: IRequest) -> str:
     values = request.args.get(b"t")
-    if not values:
+    if not values or not values[0]:
         raise ApiError(403, "token_missing", "the stream URL carries no token")
     return str(values[0].decode("ascii", "replace"))
 

@@ -14,15 +14,17 @@ from revenge.api.body import field, json_body
 from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import route
 from revenge.library.service import LibraryService
+from revenge.playback.buffer import BufferStats
 from revenge.playback.direct import ClientCapabilities
 from revenge.playback.service import PlaybackService
 from revenge.playback.session import Session, SessionOptions, State
 
 
-def session_json(session: Session, *, transcode_id: str | None,
-                 title: str | None = None) -> dict[str, Any]:
+def session_json(session: Session, *, transcode_id: str | None, title: str | None = None,
+                 buffer: BufferStats | None = None) -> dict[str, Any]:
     """A session as the API shows it."""
     adapter = session.adapter
+    cmcd = adapter.last_cmcd
     estimate = adapter.estimate()
     current = adapter.current
     stats = session.stats
@@ -47,6 +49,14 @@ def session_json(session: Session, *, transcode_id: str | None,
         "bandwidth_samples": estimate.samples if estimate else 0,
         "quality_switches": adapter.switches,
         "transcode_id": transcode_id,
+        # What the player says it holds (CMCD), and what the server holds ahead of it.
+        "player_buffer_ms": cmcd.buffer_length_ms if cmcd else None,
+        "server_buffer": {"segments": buffer.buffered_segments,
+                          "bytes": buffer.buffered_bytes, "fetching": buffer.in_flight,
+                          "served": buffer.served, "origin_fetches": buffer.origin_fetches,
+                          "prefetches": buffer.prefetches,
+                          "failed_prefetches": buffer.failed_prefetches}
+        if buffer else None,
         "client_address": session.client_address,
         "created_at": session.created_at,
         "last_activity_at": session.last_activity_at,
@@ -103,7 +113,8 @@ def install(app: Klein, *, playback: PlaybackService, library: LibraryService,
     def view(session: Session) -> dict[str, Any]:
         record = library.get(session.media_id)
         return session_json(session, transcode_id=playback.transcode_of(session),
-                            title=record.title if record else None)
+                            title=record.title if record else None,
+                            buffer=playback.buffer_of(session))
 
     @route(app, "/api/v1/playback/sessions", methods=("POST",))
     async def create_session(request: IRequest) -> bytes:

@@ -29,8 +29,6 @@ class Cmcd:
     buffer_starvation: bool = False  # bs
     buffer_length_ms: int | None = None  # bl
     measured_throughput_kbps: int | None = None  # mtp
-    session_id: str | None = None  # sid
-    bitrate_kbps: int | None = None  # br
 
 
 def _value(raw: str) -> Value:
@@ -96,8 +94,6 @@ def parse_cmcd(query_values: Iterable[bytes], headers: Iterable[bytes]) -> Cmcd 
             buffer_starvation=starvation,
             buffer_length_ms=_int(pairs, "bl"),
             measured_throughput_kbps=_int(pairs, "mtp"),
-            session_id=sid,
-            bitrate_kbps=_int(pairs, "br"),
         )
     except (ValueError, UnicodeDecodeError):
         return None

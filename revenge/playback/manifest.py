@@ -6,12 +6,11 @@ Parsing and writing go through the ``m3u8`` library, never line regexes, so tags
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 import m3u8
 
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+from revenge.blackbeard.naming import INIT_SEGMENT, RENDITION, segment_index
 
 
 class ManifestError(ValueError):
@@ -20,7 +19,7 @@ class ManifestError(ValueError):
 
 def _variant_profile(uri: str) -> str:
     profile = uri.split("?", 1)[0].split("/", 1)[0]
-    if not SAFE_NAME.match(profile):
+    if not RENDITION.match(profile):
         raise ManifestError(f"unexpected variant URI {uri!r}")
     return profile
 
@@ -48,7 +47,7 @@ def rewrite_master(
 
 def _name(uri: str) -> str:
     name = uri.split("?", 1)[0].rsplit("/", 1)[-1]
-    if not SAFE_NAME.match(name):
+    if segment_index(name) is None and name != INIT_SEGMENT:
         raise ManifestError(f"unexpected segment URI {uri!r}")
     return name
 

@@ -16,6 +16,7 @@ from revenge.blackbeard.timeline import Timeline
 from revenge.config.model import PlaybackConfig
 from revenge.library.service import LibraryService
 from revenge.playback import session_metrics
+from revenge.playback.buffer import BufferStats
 from revenge.playback.direct import ClientCapabilities, can_direct_play
 from revenge.playback.errors import (
     InvalidRequest,
@@ -309,6 +310,11 @@ class PlaybackService(Service):
     def timeline(self, session: Session) -> Timeline:
         """The segment boundaries of the session's media."""
         return Timeline(session.ladder.source.duration, self.settings.segment_duration)
+
+    def buffer_of(self, session: Session) -> BufferStats | None:
+        """What the session's transcode buffer holds now, if it has one."""
+        shared = self._shared.get(session.id)
+        return shared.buffer.stats() if shared is not None else None
 
     def transcode_of(self, session: Session) -> str | None:
         """The id of the transcode the session streams from, if it has one now."""

@@ -90,9 +90,9 @@ def test_master_order_puts_the_fitting_variant_first_and_caps_the_rest() -> None
 
 def test_cmcd_from_query_and_headers() -> None:
     parsed = parse_cmcd([b"bl%3D21300%2Cbr%3D3200%2Cbs%2Cmtp%3D25400%2Csid%3D%226e2fb550%22"], [])
-    assert parsed == Cmcd(True, 21300, 25400, "6e2fb550", 3200)
+    assert parsed == Cmcd(True, 21300, 25400)
     headers = [b"bl=2100,mtp=800", b'sid="abc",su', b"br=400,ot=v"]
-    assert parse_cmcd([], headers) == Cmcd(False, 2100, 800, "abc", 400)
+    assert parse_cmcd([], headers) == Cmcd(False, 2100, 800)
     assert parse_cmcd([], []) is None
 
 
