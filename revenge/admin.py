@@ -27,19 +27,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="the server's data directory")
     parser.add_argument("--config", help="the server's TOML config (for its data_dir)")
     kinds = parser.add_subparsers(dest="kind", required=True)
-    user = kinds.add_parser("user").add_subparsers(dest="action", required=True)
-    add = user.add_parser("add")
-    add.add_argument("name")
-    add.add_argument("--admin", action="store_true")
-    user.add_parser("list")
-    user.add_parser("remove").add_argument("name")
-    token = kinds.add_parser("token").add_subparsers(dest="action", required=True)
-    create = token.add_parser("create")
-    create.add_argument("name")
-    create.add_argument("--label", default="")
-    token.add_parser("list")
-    token.add_parser("revoke").add_argument("id")
+    for kind, actions in _COMMANDS.items():
+        parsers = kinds.add_parser(kind).add_subparsers(dest="action", required=True)
+        for action, arguments in actions.items():
+            command = parsers.add_parser(action)
+            for argument in arguments:
+                if argument == "--admin":
+                    command.add_argument(argument, action="store_true")
+                elif argument.startswith("--"):
+                    command.add_argument(argument, default="")
+                else:
+                    command.add_argument(argument)
     return parser
+
+
+# kind → action → its arguments ("--admin" is a flag, other options default to "").
+_COMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "user": {"add": ("name", "--admin"), "list": (), "remove": ("name",)},
+    "token": {"create": ("name", "--label"), "list": (), "revoke": ("id",)},
+}
 
 
 def _data_dir(args: argparse.Namespace) -> Path:

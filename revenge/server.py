@@ -25,6 +25,7 @@ from revenge.config import Config
 from revenge.ffmpeg import ffmpeg_binary
 from revenge.library.probe import PyAVProbe
 from revenge.library.service import LibraryService
+from revenge.playback.buffer import BufferPolicy
 from revenge.playback.cache import TranscodeCache
 from revenge.playback.service import PlaybackService
 from revenge.playback.streaming import Streaming
@@ -91,8 +92,8 @@ def build_playback(
     transcodes = TranscodeManager(
         transcoder=transcoder, cache=cache, source=source,
         segment_duration=settings.segment_duration,
-        buffer_options={"ahead": settings.buffer_ahead, "prefetch": settings.prefetch,
-                        "min_ready": settings.min_ready})
+        policy=BufferPolicy(ahead=settings.buffer_ahead, prefetch=settings.prefetch,
+                            min_ready=settings.min_ready))
     playback = PlaybackService(
         library=library, store=store, transcodes=transcodes,
         signer=UrlSigner(signing_key, clock=clock, ttl=settings.url_ttl),

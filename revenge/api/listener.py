@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import attrs
 from twisted.application import strports
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
@@ -16,6 +17,7 @@ from revenge.files.zerocopy import SendfilePort
 _PLAIN_TCP = re.compile(r"^tcp:(?:port=)?(\d+)(?::interface=([^:]*))?(?::backlog=(\d+))?$")
 
 
+@attrs.define(eq=False)
 class TCPListenerService(Service):
     """Listens on a TCP port with ``SendfilePort``; ``bound`` fires with the port number.
 
@@ -23,21 +25,19 @@ class TCPListenerService(Service):
     aborted (None: never).
     """
 
-    def __init__(self, port: int, factory: IProtocolFactory, *, interface: str, backlog: int,
-                 reactor: Any, write_timeout: float | None = None) -> None:
-        self._port_number = port
-        self._factory = factory
-        self._interface = interface
-        self._backlog = backlog
-        self._reactor = reactor
-        self._write_timeout = write_timeout
-        self._port: IListeningPort | None = None
-        self.bound: Deferred[int] = Deferred()
+    port_number: int
+    factory: IProtocolFactory
+    interface: str = attrs.field(kw_only=True)
+    backlog: int = attrs.field(kw_only=True)
+    reactor: Any = attrs.field(kw_only=True)
+    write_timeout: float | None = attrs.field(default=None, kw_only=True)
+    _port: IListeningPort | None = attrs.field(default=None, init=False)
+    bound: Deferred[int] = attrs.field(factory=Deferred, init=False)
 
     def privilegedStartService(self) -> None:
         # Bind early (before twistd drops privileges), as strports services do.
-        port = SendfilePort(self._port_number, self._factory, self._backlog, self._interface,
-                            self._reactor, write_timeout=self._write_timeout)
+        port = SendfilePort(self.port_number, self.factory, self.backlog, self.interface,
+                            self.reactor, write_timeout=self.write_timeout)
         port.startListening()
         self._port = port
         super().privilegedStartService()  # type: ignore[no-untyped-call]

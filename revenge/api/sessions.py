@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import attrs
 from klein import Klein
 from twisted.web.iweb import IRequest
 
@@ -53,9 +54,7 @@ def session_json(session: Session, *, transcode_id: str | None, title: str | Non
         "player_buffer_ms": cmcd.buffer_length_ms if cmcd else None,
         "server_buffer": {"segments": buffer.buffered_segments,
                           "bytes": buffer.buffered_bytes, "fetching": buffer.in_flight,
-                          "served": buffer.served, "origin_fetches": buffer.origin_fetches,
-                          "prefetches": buffer.prefetches,
-                          "failed_prefetches": buffer.failed_prefetches}
+                          **attrs.asdict(buffer.counts)}
         if buffer else None,
         "client_address": session.client_address,
         "created_at": session.created_at,

@@ -11,11 +11,11 @@ variant plays with any audio rendition and switching between them splices.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
-from revenge.blackbeard.fields import ContractError, Fields
+from revenge.blackbeard.fields import Check, ContractError, Fields, checked, read
 from revenge.blackbeard.naming import RENDITION, SegmentFormat
 from revenge.blackbeard.source import Source
 from revenge.blackbeard.timeline import Timeline
@@ -28,84 +28,57 @@ AudioCodec = Literal["copy", "aac"]
 MIN_BITRATE = 16_000
 MAX_BITRATE = 400_000_000
 MAX_WIDTH, MAX_HEIGHT = 7680, 4320
+_URL = Check(kind="text", max_length=8192)
+_SEGMENT = Check(kind="number", low=1.0, high=60.0)
+_START = Check(kind="integer", low=0, high=10_000_000)
 
 
-def _name(f: Fields) -> str:
-    name: str = f.text("name", max_length=32)
-    if not RENDITION.match(name):
-        raise ContractError(f"{f.name('name')} must be letters, digits, - or _ (at most 32)")
-    return name
+_NAME = {"max_length": 32}
+_BITRATE = {"low": MIN_BITRATE, "high": MAX_BITRATE}
 
 
-def _even(f: Fields, key: str, high: int) -> int:
-    value: int = f.integer(key, low=2, high=high)
-    if value % 2:
-        raise ContractError(f"{f.name(key)} must be even")
-    return value
+def _profile(cls: type[P], f: Fields, path: str) -> P:
+    """A profile read by its declared checks, its name held to the naming rules."""
+    profile = read(cls, f)
+    if not RENDITION.match(profile.name):
+        raise ContractError(f"{path}.name must be letters, digits, - or _ (at most 32)")
+    return profile
 
 
 @attrs.frozen(kw_only=True)
 class VideoProfile:
     """A video rendition: pictures of ``width`` x ``height`` at about ``bitrate`` bits/s."""
 
-    name: str
-    width: int
-    height: int
-    bitrate: int  # bits per second (for ``copy``: the source's average)
-    codec: VideoCodec = "h264"
-    frame_rate: float | None = None  # None: the source's
+    name: str = checked("text", **_NAME)
+    width: int = checked("integer", low=2, high=MAX_WIDTH, even=True)
+    height: int = checked("integer", low=2, high=MAX_HEIGHT, even=True)
+    bitrate: int = checked("integer", **_BITRATE)  # bits/s (``copy``: the source's average)
+    codec: VideoCodec = checked("text", "h264", choices=("copy", "h264"))
+    frame_rate: float | None = checked("number", None, low=1.0, high=240.0)  # None: source's
     # For ``copy``: the source's highest segment bitrate, when known (BANDWIDTH).
-    peak_bitrate: int | None = None
-    format: SegmentFormat = "ts"
+    peak_bitrate: int | None = checked("integer", None, **_BITRATE)
+    format: SegmentFormat = checked("text", "ts", choices=("ts", "fmp4"))
 
     kind = "video"
-
-    def to_json(self) -> dict[str, Any]:
-        return attrs.asdict(self)
-
-    @classmethod
-    def from_fields(cls, f: Fields) -> VideoProfile:
-        return cls(
-            name=_name(f), width=_even(f, "width", MAX_WIDTH),
-            height=_even(f, "height", MAX_HEIGHT),
-            bitrate=f.integer("bitrate", low=MIN_BITRATE, high=MAX_BITRATE),
-            codec=f.text("codec", "h264", choices=("copy", "h264")),
-            frame_rate=f.number("frame_rate", None, low=1.0, high=240.0),
-            peak_bitrate=f.integer("peak_bitrate", None, low=MIN_BITRATE, high=MAX_BITRATE),
-            format=f.text("format", "ts", choices=("ts", "fmp4")),
-        )
 
 
 @attrs.frozen(kw_only=True)
 class AudioProfile:
     """An audio rendition: source audio track ``track`` as ``channels``-channel sound."""
 
-    name: str
-    track: int  # the source audio track's stream index
-    bitrate: int
-    codec: AudioCodec = "aac"
-    channels: int = 2
-    language: str | None = None  # BCP 47
-    label: str | None = None  # what players show (EXT-X-MEDIA NAME)
-    default: bool = False
+    name: str = checked("text", **_NAME)
+    track: int = checked("integer", low=0, high=1023)  # the source track's stream index
+    bitrate: int = checked("integer", **_BITRATE)
+    codec: AudioCodec = checked("text", "aac", choices=("copy", "aac"))
+    channels: int = checked("integer", 2, low=1, high=8)
+    language: str | None = checked("text", None, max_length=35)  # BCP 47
+    label: str | None = checked("text", None, max_length=128)  # EXT-X-MEDIA NAME
+    default: bool = checked("flag", False)
 
     kind = "audio"
 
-    def to_json(self) -> dict[str, Any]:
-        return attrs.asdict(self)
 
-    @classmethod
-    def from_fields(cls, f: Fields) -> AudioProfile:
-        return cls(
-            name=_name(f), track=f.integer("track", low=0, high=1023),
-            bitrate=f.integer("bitrate", low=MIN_BITRATE, high=MAX_BITRATE),
-            codec=f.text("codec", "aac", choices=("copy", "aac")),
-            channels=f.integer("channels", 2, low=1, high=8),
-            language=f.text("language", None, max_length=35),
-            label=f.text("label", None, max_length=128), default=f.flag("default"),
-        )
-
-
+P = TypeVar("P", VideoProfile, AudioProfile)
 Rendition = VideoProfile | AudioProfile
 
 
@@ -146,8 +119,8 @@ class TranscodeRequest:
             "source_url": self.source_url,
             "source_headers": dict(self.source_headers),
             "source": self.source.to_json(),
-            "video": [p.to_json() for p in self.video],
-            "audio": [p.to_json() for p in self.audio],
+            "video": [attrs.asdict(p) for p in self.video],
+            "audio": [attrs.asdict(p) for p in self.audio],
             "segment_duration": self.segment_duration,
             "start_segment": self.start_segment,
         }
@@ -155,7 +128,7 @@ class TranscodeRequest:
     @classmethod
     def from_json(cls, doc: Any) -> TranscodeRequest:
         f = Fields(doc, "")
-        source_url = f.text("source_url")
+        source_url = f.value("source_url", _URL)
         if not source_url.startswith(("http://", "https://")):
             raise ContractError("source_url must be an http(s) URL")
         source_fields = f.object("source")
@@ -163,10 +136,12 @@ class TranscodeRequest:
         request = cls(
             source_url=source_url, source_headers=f.mapping("source_headers"),
             source=Source.from_fields(source_fields),
-            video=tuple(VideoProfile.from_fields(p) for p in f.objects("video", [])),
-            audio=tuple(AudioProfile.from_fields(p) for p in f.objects("audio", [])),
-            segment_duration=f.number("segment_duration", 6.0, low=1.0, high=60.0),
-            start_segment=f.integer("start_segment", 0, low=0, high=10_000_000),
+            video=tuple(_profile(VideoProfile, p, f"video[{i}]")
+                        for i, p in enumerate(f.objects("video", []))),
+            audio=tuple(_profile(AudioProfile, p, f"audio[{i}]")
+                        for i, p in enumerate(f.objects("audio", []))),
+            segment_duration=f.value("segment_duration", _SEGMENT, 6.0),
+            start_segment=f.value("start_segment", _START, 0),
         )
         request.check()
         return request
@@ -224,7 +199,8 @@ class TranscodeStatus:
         if not isinstance(errors, list):
             raise ContractError("errors must be a list")
         return cls(
-            id=f.text("id", max_length=128), state=f.text("state", choices=_STATES),
-            segment_count=f.integer("segment_count", low=0, high=10_000_000),
+            id=f.value("id", Check(kind="text", max_length=128)),
+            state=f.value("state", Check(kind="text", choices=_STATES)),
+            segment_count=f.value("segment_count", _START),
             last_segment=dict(last), errors=tuple(str(e)[:500] for e in errors[:20]),
         )

@@ -38,14 +38,31 @@ class Delivery:
     source: Source
 
 
+@attrs.frozen(kw_only=True)
+class BufferPolicy:
+    """How far a buffer keeps ahead: at most ``ahead`` segments past the one asked for,
+    ``prefetch`` more fetched on every request, ``min_ready`` before a player starts."""
+
+    ahead: int = 8
+    prefetch: int = 3
+    min_ready: int = 2
+
+
+@attrs.define
+class BufferCounts:
+    """What one buffer has done so far: segments served by source, fetches made."""
+
+    origin_fetches: int = 0
+    prefetches: int = 0
+    failed_prefetches: int = 0
+    served: dict[str, int] = attrs.field(factory=lambda: {"buffer": 0, "cache": 0, "origin": 0})
+
+
 @attrs.frozen
 class BufferStats:
-    """What one buffer has done so far, for session metrics."""
+    """A buffer's counts, and what it holds now."""
 
-    served: dict[str, int]
-    origin_fetches: int
-    prefetches: int
-    failed_prefetches: int
+    counts: BufferCounts
     buffered_segments: int
     buffered_bytes: int
     in_flight: int
@@ -69,35 +86,20 @@ class SegmentBuffer:
     One per transcode; the sessions sharing a transcode share its buffer.
     """
 
-    def __init__(
-        self,
-        *,
-        transcoder: ITranscoder,
-        transcode_id: str,
-        cache: TranscodeCache,
-        media: str,
-        segment_count: int,
-        ahead: int = 8,
-        prefetch: int = 3,
-        min_ready: int = 2,
-    ) -> None:
+    def __init__(self, *, transcoder: ITranscoder, transcode_id: str, cache: TranscodeCache,
+                 media: str, segment_count: int, policy: BufferPolicy | None = None) -> None:
         self._transcoder = transcoder
         self._transcode_id = transcode_id
         self._cache = cache
         self._clock = cache.clock
         self._media = media
         self.segment_count = segment_count
-        self.ahead = ahead
-        self.prefetch = prefetch
-        self.min_ready = min_ready
+        self.policy = policy or BufferPolicy()
         self._ready: dict[_Key, bytes] = {}
         self._fetches: dict[_Key, _Fetch] = {}
         self._position = 0
         self._closed = False
-        self._served: dict[str, int] = {"buffer": 0, "cache": 0, "origin": 0}
-        self._origin_fetches = 0
-        self._prefetches = 0
-        self._failed_prefetches = 0
+        self._counts = BufferCounts()
         # When a prefetch failed: not prefetched again for a while (a request still fetches),
         # so a profile that keeps failing is not asked ``prefetch`` extra times per segment.
         self._failed_at: dict[_Key, float] = {}
@@ -131,7 +133,7 @@ class SegmentBuffer:
         """Fire once segments ``start`` .. ``start + min_ready - 1`` are at hand, fetching
         (as prefetches) those that are not; errbacks with the first fetch error."""
         waits: list[Deferred[bytes]] = []
-        for index in range(start, min(start + self.min_ready, self.segment_count)):
+        for index in range(start, min(start + self.policy.min_ready, self.segment_count)):
             key = (profile, index)
             if key in self._ready or SegmentKey(self._media, profile, index) in self._cache:
                 continue
@@ -159,10 +161,7 @@ class SegmentBuffer:
     def stats(self) -> BufferStats:
         """Segments served by source, fetches made, and what is held now."""
         return BufferStats(
-            served=dict(self._served),
-            origin_fetches=self._origin_fetches,
-            prefetches=self._prefetches,
-            failed_prefetches=self._failed_prefetches,
+            counts=attrs.evolve(self._counts, served=dict(self._counts.served)),
             buffered_segments=len(self._ready),
             buffered_bytes=sum(len(d) for d in self._ready.values()),
             in_flight=len(self._fetches),
@@ -171,7 +170,7 @@ class SegmentBuffer:
     # -- inside ----------------------------------------------------------------------------
 
     def _served_one(self, delivery: Delivery, started: float) -> Delivery:
-        self._served[delivery.source] += 1
+        self._counts.served[delivery.source] += 1
         metrics.SEGMENTS_SERVED.labels(delivery.source).inc()
         metrics.SEGMENT_LATENCY.observe(self._clock.seconds() - started)
         return delivery
@@ -191,9 +190,9 @@ class SegmentBuffer:
     def _launch(self, key: _Key, fetch: _Fetch) -> None:
         profile, index = key
         self._fetches[key] = fetch
-        self._origin_fetches += 1
+        self._counts.origin_fetches += 1
         if fetch.prefetch:
-            self._prefetches += 1
+            self._counts.prefetches += 1
             metrics.PREFETCHES.inc()
         started = self._clock.seconds()
         origin: Deferred[bytes] = maybeDeferred(
@@ -206,7 +205,7 @@ class SegmentBuffer:
             if isinstance(result, Failure):
                 if fetch.prefetch and not result.check(CancelledError):
                     self._failed_at[key] = self._clock.seconds()
-                    self._failed_prefetches += 1
+                    self._counts.failed_prefetches += 1
                     metrics.PREFETCH_FAILURES.inc()
                     _log.warn("prefetch of segment {index} ({profile}) of transcode {id} "
                               "failed: {error}", index=index, profile=profile,
@@ -234,9 +233,10 @@ class SegmentBuffer:
         if self._closed:
             return
         held = {k for k in (*self._ready, *self._fetches) if k[0] == profile and k[1] > index}
-        last = min(index + self.prefetch, index + self.ahead, self.segment_count - 1)
+        last = min(index + self.policy.prefetch, index + self.policy.ahead,
+                   self.segment_count - 1)
         for target in range(index + 1, last + 1):
-            if len(held) >= self.ahead:
+            if len(held) >= self.policy.ahead:
                 break
             key = (profile, target)
             if key in held or SegmentKey(self._media, profile, target) in self._cache:

@@ -38,33 +38,27 @@ _log = Logger()
 PROGRESS_EVERY = 10.0  # seconds between progress writes implied by segment requests
 
 
+@attrs.define(eq=False, kw_only=True)
 class PlaybackService(Service):
     """Owns every session; the API's session routes are thin calls into this."""
 
     name = "playback"
 
-    def __init__(
-        self,
-        *,
-        library: LibraryService,
-        store: IStore,
-        transcodes: TranscodeManager,
-        signer: UrlSigner,
-        clock: IReactorTime,
-        settings: PlaybackConfig,
-    ) -> None:
-        self._library = library
-        self._store = store
-        self._transcodes = transcodes
-        self._signer = signer
-        self.signer = signer
-        self._clock = clock
-        self.settings = settings
-        self._sessions: dict[str, Session] = {}
-        self._shared: dict[str, SharedTranscode] = {}
+    _library: LibraryService = attrs.field(alias="library")
+    _store: IStore = attrs.field(alias="store")
+    _transcodes: TranscodeManager = attrs.field(alias="transcodes")
+    signer: UrlSigner
+    _clock: IReactorTime = attrs.field(alias="clock")
+    settings: PlaybackConfig
+    _sessions: dict[str, Session] = attrs.field(factory=dict, init=False)
+    # Session id → the transcode it streams from, while it has one.
+    _shared: dict[str, SharedTranscode] = attrs.field(factory=dict, init=False)
+    _reaper: LoopingCall = attrs.field(init=False)
+    _reloaded: Deferred[None] | None = attrs.field(default=None, init=False)
+
+    def __attrs_post_init__(self) -> None:
         self._reaper = LoopingCall(self.reap_idle)
-        self._reaper.clock = clock
-        self._reloaded: Deferred[None] | None = None
+        self._reaper.clock = self._clock
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -265,20 +259,20 @@ class PlaybackService(Service):
 
     def stream_token(self, session: Session) -> str:
         """The signed token the session's stream URLs carry."""
-        return self._signer.sign(f"session:{session.id}")
+        return self.signer.sign(f"session:{session.id}")
 
     def direct_token(self, media_id: str) -> str:
         """The signed token of a direct-play URL."""
-        return self._signer.sign(f"media:{media_id}")
+        return self.signer.sign(f"media:{media_id}")
 
     def check_direct_token(self, media_id: str, token: str) -> Verdict:
         """Whether a direct-play token is good for ``media_id``."""
-        return self._signer.verify(f"media:{media_id}", token)
+        return self.signer.verify(f"media:{media_id}", token)
 
     async def authorise(self, session_id: str, token: str) -> Session:
         """The session a stream URL names, if its token is valid for it; a 403 if not."""
         await self._ready()
-        verdict = self._signer.verify(f"session:{session_id}", token)
+        verdict = self.signer.verify(f"session:{session_id}", token)
         if verdict is Verdict.EXPIRED:
             raise StreamRefused("the stream URL has expired", code="token_expired")
         if verdict is not Verdict.VALID:

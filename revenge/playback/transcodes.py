@@ -13,7 +13,7 @@ from twisted.logger import Logger
 
 from revenge.blackbeard.contract import TranscodeRequest
 from revenge.blackbeard.interface import ITranscoder
-from revenge.playback.buffer import SegmentBuffer
+from revenge.playback.buffer import BufferPolicy, SegmentBuffer
 from revenge.playback.cache import TranscodeCache
 from revenge.playback.ladder import Ladder
 from revenge.store.records import MediaRecord
@@ -49,24 +49,19 @@ class SharedTranscode:
         return self.playlists[rendition]
 
 
+@attrs.define(eq=False, kw_only=True)
 class TranscodeManager:
-    """Starts, shares and deletes transcodes for the playback service."""
+    """Starts, shares and deletes transcodes for the playback service.
 
-    def __init__(
-        self,
-        *,
-        transcoder: ITranscoder,
-        cache: TranscodeCache,
-        source: Callable[[str], tuple[str, dict[str, str]]],
-        segment_duration: float,
-        buffer_options: dict[str, int],
-    ) -> None:
-        self._transcoder = transcoder
-        self._cache = cache
-        self._source = source
-        self._segment_duration = segment_duration
-        self._buffer_options = buffer_options
-        self._by_key: dict[Key, SharedTranscode] = {}
+    ``source(media_id)`` is the URL and headers Blackbeard reads an original with.
+    """
+
+    transcoder: ITranscoder
+    cache: TranscodeCache
+    source: Callable[[str], tuple[str, dict[str, str]]]
+    segment_duration: float
+    policy: BufferPolicy = attrs.field(factory=BufferPolicy)
+    _by_key: dict[Key, SharedTranscode] = attrs.field(factory=dict, init=False)
 
     async def acquire(
         self, session_id: str, record: MediaRecord, ladder: Ladder, start_segment: int,
@@ -75,25 +70,25 @@ class TranscodeManager:
         key = (media_identity(record), ladder)
         shared = self._by_key.get(key)
         if shared is None:
-            url, headers = self._source(record.id)
+            url, headers = self.source(record.id)
             request = TranscodeRequest(
                 source_url=url, source_headers=headers, source=ladder.source,
                 video=ladder.video, audio=ladder.audio,
-                segment_duration=self._segment_duration, start_segment=start_segment,
+                segment_duration=self.segment_duration, start_segment=start_segment,
             )
-            transcode_id = await self._transcoder.start(request)
+            transcode_id = await self.transcoder.start(request)
             # Another session may have started the same transcode while we waited.
             shared = self._by_key.get(key)
             if shared is not None:
-                await self._transcoder.delete(transcode_id)
+                await self.transcoder.delete(transcode_id)
             else:
                 buffer = SegmentBuffer(
-                    transcoder=self._transcoder,
+                    transcoder=self.transcoder,
                     transcode_id=transcode_id,
-                    cache=self._cache,
+                    cache=self.cache,
                     media=key[0],
                     segment_count=request.segment_count,
-                    **self._buffer_options,
+                    policy=self.policy,
                 )
                 shared = SharedTranscode(key, transcode_id, request, buffer)
                 self._by_key[key] = shared
@@ -110,7 +105,7 @@ class TranscodeManager:
         del self._by_key[shared.key]
         shared.buffer.close()
         try:
-            await self._transcoder.delete(shared.id)
+            await self.transcoder.delete(shared.id)
         except Exception:
             _log.failure("deleting transcode {id} failed", id=shared.id)
         else:

@@ -14,7 +14,8 @@ from twisted.logger import capturedLogs
 from twisted.python.failure import Failure
 
 from revenge.blackbeard.interface import TranscoderError
-from revenge.playback.buffer import Delivery, SegmentBuffer, segment_name
+from revenge.blackbeard.naming import segment_name
+from revenge.playback.buffer import BufferPolicy, Delivery, SegmentBuffer
 from revenge.playback.cache import SegmentKey, TranscodeCache
 from revenge.testing import FakeTranscoder, segment_body
 from tests.fired import failure_of, result_of
@@ -28,7 +29,7 @@ def _buffer(fake: FakeTranscoder, *, count: int = 20, cache: TranscodeCache | No
             transcode_id: str = "t", **options: int) -> SegmentBuffer:
     return SegmentBuffer(transcoder=fake, transcode_id=transcode_id,
                          cache=_cache() if cache is None else cache, media="m",
-                         segment_count=count, **options)
+                         segment_count=count, policy=BufferPolicy(**options))
 
 
 def _served(source: str) -> float:
@@ -59,8 +60,8 @@ def test_origin_then_prefetched_segments_come_from_the_buffer() -> None:
     assert result_of(buffer.get(1, "p")) == Delivery(segment_body("p", "1.ts"), "buffer")
     assert _indices(fake) == [4]  # 2 and 3 are buffered already
     stats = buffer.stats()
-    assert stats.served == {"buffer": 1, "cache": 0, "origin": 1}
-    assert (stats.origin_fetches, stats.prefetches, stats.in_flight) == (5, 4, 1)
+    assert stats.counts.served == {"buffer": 1, "cache": 0, "origin": 1}
+    assert (stats.counts.origin_fetches, stats.counts.prefetches, stats.in_flight) == (5, 4, 1)
     assert (stats.buffered_segments, stats.buffered_bytes) == (
         2, 2 * len(segment_body("p", "2.ts")))
     assert _served("buffer") == before + 1
@@ -73,7 +74,7 @@ def test_concurrent_requests_share_one_origin_fetch() -> None:
     assert len(fake.fetches[("p", "5.ts")]) == 1
     fake.answer("p", "5.ts")
     assert result_of(a) == result_of(b) == Delivery(segment_body("p", "5.ts"), "origin")
-    assert buffer.stats().origin_fetches == 1
+    assert buffer.stats().counts.origin_fetches == 1
 
 
 def test_a_request_for_a_segment_being_prefetched_waits_for_the_prefetch() -> None:
@@ -202,7 +203,7 @@ def test_a_failed_prefetch_is_logged_and_forgotten() -> None:
         fake.fail("p", "1.ts")
     assert any("prefetch of segment" in e.get("log_format", "") and e.get("index") == 1
                for e in events)
-    assert buffer.stats().failed_prefetches == 1
+    assert buffer.stats().counts.failed_prefetches == 1
     retry = buffer.get(1, "p")
     assert len(fake.fetches[("p", "1.ts")]) == 2
     fake.answer("p", "1.ts")
