@@ -32,7 +32,7 @@ from revenge.playback.streaming import Streaming
 from revenge.playback.transcodes import TranscodeManager
 from revenge.rootservice import RootService
 from revenge.security.first_start import FirstStartService
-from revenge.security.secrets import load_or_create_secrets
+from revenge.security.secrets import Secrets, load_or_create_secrets
 from revenge.security.signing import UrlSigner
 from revenge.store.interface import IStore
 from revenge.store.service import StoreService
@@ -122,39 +122,9 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
                              scan_on_start=config.library.scan_on_start)
     children: list[Service] = [StoreService(store), FirstStartService(
         store, public_url=_public_url(config.server.listen[0])), _ProbeService(probe), library]
-
-    # The internal listener: Blackbeard reads originals here.
-    internal_site = build_internal(library, token=secrets.internal_token,
-                                   max_ranges=config.stream.max_ranges,
-                                   timeout=config.server.connection_timeout,
-                                   log_successes=config.server.log_internal_requests)
-    internal = listener(config.server.internal_listen, internal_site, reactor=reactor,
-                        write_timeout=config.server.write_timeout)
-    internal.setName("internal")
-    internal_url: list[str] = []
-    _bound_url(internal, config.server.internal_url, internal_url.append)
-
-    def source(media_id: str) -> tuple[str, dict[str, str]]:
-        return (f"{internal_url[0]}/internal/stream/{media_id}",
-                {INTERNAL_TOKEN_HEADER: secrets.internal_token})
-
-    # Blackbeard: external, or embedded on a loopback port of its own.
-    client = BlackbeardClient(base_url=config.blackbeard.url or "http://127.0.0.1:0",
-                              reactor=reactor, rng=random.Random())
-    if not config.blackbeard.url:
-        transcoder = TranscoderService(
-            work_dir=data / "transcodes", ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None),
-            reactor=reactor, max_encoders=config.blackbeard.max_encoders,
-            threads=config.blackbeard.encoder_threads)
-        embedded = listener("tcp:0:interface=127.0.0.1",
-                            RevengeSite(build_transcoder_app(transcoder).resource(),
-                                        listener="blackbeard"), reactor=reactor)
-        embedded.setName("blackbeard-web")
-        _bound_url(embedded, "", lambda url: setattr(client, "base_url", url))
-        children += [transcoder, embedded]
-
-    # After the embedded transcoder: its health checks start once it listens.
-    children.append(BlackbeardHealthService(client, clock=reactor))
+    internal, source = _internal_listener(config, library, secrets, reactor)
+    client, transcoding = _blackbeard(config, reactor)
+    children += transcoding
 
     core = build_playback(config, library=library, store=store, transcoder=client,
                           source=source, signing_key=secrets.signing_key, clock=reactor)
@@ -180,6 +150,51 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     for child in children:
         root.addService(child)  # type: ignore[no-untyped-call]
     return root
+
+
+def _internal_listener(
+    config: Config, library: LibraryService, secrets: Secrets, reactor: Any
+) -> tuple[Service, Callable[[str], tuple[str, dict[str, str]]]]:
+    """The listener Blackbeard reads originals from, and how to name a media's source
+    (URL and header) once it is bound."""
+    site = build_internal(library, token=secrets.internal_token,
+                          max_ranges=config.stream.max_ranges,
+                          timeout=config.server.connection_timeout,
+                          log_successes=config.server.log_internal_requests)
+    internal = listener(config.server.internal_listen, site, reactor=reactor,
+                        write_timeout=config.server.write_timeout)
+    internal.setName("internal")
+    internal_url: list[str] = []
+    _bound_url(internal, config.server.internal_url, internal_url.append)
+
+    def source(media_id: str) -> tuple[str, dict[str, str]]:
+        return (f"{internal_url[0]}/internal/stream/{media_id}",
+                {INTERNAL_TOKEN_HEADER: secrets.internal_token})
+
+    return internal, source
+
+
+def _blackbeard(config: Config, reactor: Any) -> tuple[BlackbeardClient, list[Service]]:
+    """The transcoder's client, and the services behind it: Blackbeard embedded on a
+    loopback port of its own unless an external one is configured, then its health checks
+    (after it, so they start once it listens)."""
+    client = BlackbeardClient(base_url=config.blackbeard.url or "http://127.0.0.1:0",
+                              reactor=reactor, rng=random.Random())
+    services: list[Service] = []
+    if not config.blackbeard.url:
+        transcoder = TranscoderService(
+            work_dir=config.data_path / "transcodes",
+            ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None),
+            reactor=reactor, max_encoders=config.blackbeard.max_encoders,
+            threads=config.blackbeard.encoder_threads)
+        embedded = listener("tcp:0:interface=127.0.0.1",
+                            RevengeSite(build_transcoder_app(transcoder).resource(),
+                                        listener="blackbeard"), reactor=reactor)
+        embedded.setName("blackbeard-web")
+        _bound_url(embedded, "", lambda url: setattr(client, "base_url", url))
+        services += [transcoder, embedded]
+    services.append(BlackbeardHealthService(client, clock=reactor))
+    return client, services
 
 
 def _public_url(endpoint: str) -> str:

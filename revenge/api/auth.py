@@ -6,6 +6,8 @@ token stop working at once, even when ``revenge-admin`` revoked it from outside.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twisted.web.iweb import IRequest
 
 from revenge.api.errors import ApiError
@@ -38,3 +40,12 @@ class Authenticator:
         if not user.is_admin:
             raise ApiError(403, "forbidden", "this needs an admin token")
         return user
+
+
+async def signed_or_bearer(request: IRequest, auth: Authenticator,
+                           valid: Callable[[str], bool]) -> None:
+    """Let in a request whose ``?t=`` token is ``valid``, else one with a bearer token
+    (an ``<img>`` or ``<video>`` cannot send headers; an API client can)."""
+    token = (request.args.get(b"t") or [b""])[0].decode("ascii", "replace")
+    if not token or not valid(token):
+        await auth.user(request)

@@ -6,16 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from klein import Klein
-from twisted.internet.threads import deferToThread
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
-from revenge.api.auth import Authenticator
-from revenge.api.errors import ApiError, json_response
-from revenge.api.routing import int_arg, route
+from revenge.api import covers
+from revenge.api.auth import Authenticator, signed_or_bearer
+from revenge.api.errors import json_response
+from revenge.api.routing import int_arg, record_or_404, route
 from revenge.files.metrics import RouteMetrics
 from revenge.files.resource import FileResource, MediaFile, content_type_for
-from revenge.library.cover import CoverCache, read_cover
 from revenge.library.service import LibraryService
 from revenge.security.signing import UrlSigner, Verdict
 from revenge.store.interface import IStore
@@ -57,8 +56,7 @@ def install(
     signer: UrlSigner,
     max_ranges: int,
 ) -> None:
-    """Add the library routes."""
-    covers = CoverCache()
+    """Add the library routes: the listing, direct play, cover art and scans."""
 
     def cover_token(media_id: str) -> str:
         return signer.sign(f"cover:{media_id}")
@@ -81,51 +79,27 @@ def install(
     @route(app, "/api/v1/media/<string:media_id>")
     async def get_media(request: IRequest, media_id: str) -> bytes:
         user = await auth.user(request)
-        record = library.get(media_id)
-        if record is None:
-            raise ApiError(404, "media_not_found", "no media with this id")
+        record = record_or_404(library, media_id)
         positions = await store.progress(user.id)
         return json_response(request, media_json(record, positions.get(media_id),
                                                  cover_token=cover_token(media_id)))
-
-    @route(app, "/api/v1/media/<string:media_id>/cover", methods=("GET", "HEAD"))
-    async def cover(request: IRequest, media_id: str) -> bytes:
-        """The cover art, for an ``<img>`` (a signed URL) or an API client (a bearer)."""
-        token = (request.args.get(b"t") or [b""])[0].decode("ascii", "replace")
-        if not token or signer.verify(f"cover:{media_id}", token) is not Verdict.VALID:
-            await auth.user(request)
-        record = library.get(media_id)
-        if record is None:
-            raise ApiError(404, "media_not_found", "no media with this id")
-        known, found = covers.get(record)
-        if not known:
-            found = await deferToThread(read_cover, record)
-            covers.put(record, found)
-        if found is None:
-            raise ApiError(404, "cover_not_found", "this media has no cover art")
-        request.setHeader(b"ETag", found.etag)
-        request.setHeader(b"Cache-Control", b"private, max-age=86400")
-        if found.etag in (request.getHeader(b"if-none-match") or b"").split(b", "):
-            request.setResponseCode(304)
-            return b""
-        request.setHeader(b"Content-Type", found.content_type.encode())
-        request.setHeader(b"Content-Length", b"%d" % len(found.data))
-        return b"" if request.method == b"HEAD" else found.data
 
     stream_metrics = RouteMetrics("/api/v1/media/{id}/stream")
 
     @route(app, "/api/v1/media/<string:media_id>/stream", methods=("GET", "HEAD"))
     async def direct_play(request: IRequest, media_id: str) -> IResource:
         """The original file (ranges and all), with a signed URL token or a bearer token."""
-        token = (request.args.get(b"t") or [b""])[0].decode("ascii", "replace")
-        if not token or check_direct_token(media_id, token) is not Verdict.VALID:
-            await auth.user(request)
-        record = library.get(media_id)
-        if record is None:
-            raise ApiError(404, "media_not_found", "no media with this id")
+        await signed_or_bearer(request, auth, lambda token: check_direct_token(
+            media_id, token) is Verdict.VALID)
+        record = record_or_404(library, media_id)
         media = MediaFile(record.path, content_type_for(record.path))
         return FileResource(media, metrics=stream_metrics, max_ranges=max_ranges)
 
+    covers.install(app, library=library, auth=auth, signer=signer)
+    _install_scans(app, library=library, auth=auth)
+
+
+def _install_scans(app: Klein, *, library: LibraryService, auth: Authenticator) -> None:
     @route(app, "/api/v1/library/scan", methods=("POST",))
     async def start_scan(request: IRequest) -> bytes:
         await auth.admin(request)

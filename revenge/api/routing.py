@@ -9,6 +9,8 @@ from klein import Klein
 from twisted.web.iweb import IRequest
 
 from revenge.api.errors import ApiError
+from revenge.library.service import LibraryService
+from revenge.store.records import MediaRecord
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -41,3 +43,11 @@ def int_arg(request: IRequest, name: str, *, default: int, low: int, high: int) 
     if not low <= value <= high:
         raise ApiError(400, "bad_argument", f"{name} must be between {low} and {high}")
     return value
+
+
+def record_or_404(library: LibraryService, media_id: str) -> MediaRecord:
+    """The media a route names, or a 404."""
+    record = library.get(media_id)
+    if record is None:
+        raise ApiError(404, "media_not_found", "no media with this id")
+    return record

@@ -31,7 +31,7 @@ from revenge.files.conditional import (
 )
 from revenge.files.metrics import RouteMetrics
 from revenge.files.producers import BodyWriter, Piece, piece_length
-from revenge.files.ranges import DEFAULT_MAX_RANGES, FULL, ByteRange, parse_range
+from revenge.files.ranges import DEFAULT_MAX_RANGES, FULL, ByteRange, RangeRequest, parse_range
 from revenge.jsonerror import json_error
 
 _log = Logger()
@@ -118,8 +118,37 @@ def _respond(
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         return json_error(request, 404, "media_missing", "not a regular file")
-    size, etag, modified = st.st_size, etag_for(st), int(st.st_mtime)
+    etag, modified = etag_for(st), int(st.st_mtime)
     request.setHeader(b"ETag", etag)
+    refused = _preconditions(request, metrics, etag, modified)
+    if refused is not _PROCEED:
+        return refused
+    request.setHeader(b"Last-Modified", http_date(modified))
+    request.setHeader(b"Accept-Ranges", b"bytes")
+    wanted = _wanted(request, st, etag, max_ranges, clock)
+    if wanted.kind == "unsatisfiable":
+        metrics.requests["unsatisfiable"].inc()
+        request.setHeader(b"Content-Range", b"bytes */%d" % st.st_size)
+        return json_error(request, 416, "range_not_satisfiable", "no satisfiable range")
+    kind, pieces = _pieces(request, wanted, st.st_size, media.content_type.encode())
+    length = sum(piece_length(p) for p in pieces)
+    metrics.requests[kind].inc()
+    request.setHeader(b"Content-Length", b"%d" % length)
+    if request.method == b"HEAD" or length == 0:
+        # Twisted keeps our Content-Length for a HEAD rendered as b"" (and it is 0 anyway
+        # for an empty file).
+        return b""
+    return BodyWriter(request, fd, pieces, on_bytes=metrics.bytes[kind].inc)
+
+
+# Not a body: the request passed its preconditions (compared by identity).
+_PROCEED = b"proceed"
+
+
+def _preconditions(
+    request: Request, metrics: RouteMetrics, etag: bytes, modified: int
+) -> bytes | None:
+    """§13.2: ``_PROCEED``, or the finished 304 (None) or the 412 body."""
     headers = {name: request.getHeader(name) for name in PRECONDITION_HEADERS}
     outcome = evaluate(request.method, headers, etag=etag, last_modified=modified)
     if outcome == "not_modified":
@@ -135,48 +164,41 @@ def _respond(
     if outcome == "precondition_failed":
         metrics.requests["precondition_failed"].inc()
         return json_error(request, 412, "precondition_failed", "a precondition failed")
-    request.setHeader(b"Last-Modified", http_date(modified))
-    request.setHeader(b"Accept-Ranges", b"bytes")
-    wanted = FULL
+    return _PROCEED
+
+
+def _wanted(
+    request: Request, st: os.stat_result, etag: bytes, max_ranges: int,
+    clock: IReactorTime | _WallClock,
+) -> RangeRequest:
+    """The ranges asked for: §14.2 honours Range only on GET, and If-Range may veto it
+    (§13.1.5)."""
     range_header = request.getHeader(b"range")
-    # §14.2: Range only on GET, and If-Range may veto it (§13.1.5).
-    if range_header is not None and request.method == b"GET":
-        if_range = request.getHeader(b"if-range")
-        if if_range is None or if_range_holds(
-            if_range, etag=etag, last_modified=modified,
-            date_is_strong=last_modified_is_strong(st, clock.seconds()),
-        ):
-            wanted = parse_range(range_header, size, max_ranges=max_ranges)
-    content_type = media.content_type.encode()
-    pieces: list[Piece]
-    if wanted.kind == "unsatisfiable":
-        metrics.requests["unsatisfiable"].inc()
-        request.setHeader(b"Content-Range", b"bytes */%d" % size)
-        return json_error(request, 416, "range_not_satisfiable", "no satisfiable range")
+    if range_header is None or request.method != b"GET":
+        return FULL
+    if_range = request.getHeader(b"if-range")
+    if if_range is not None and not if_range_holds(
+        if_range, etag=etag, last_modified=int(st.st_mtime),
+        date_is_strong=last_modified_is_strong(st, clock.seconds()),
+    ):
+        return FULL
+    return parse_range(range_header, st.st_size, max_ranges=max_ranges)
+
+
+def _pieces(
+    request: Request, wanted: RangeRequest, size: int, content_type: bytes
+) -> tuple[str, list[Piece]]:
+    """Set status and Content-Type(-Range) for a satisfiable request; its kind and body."""
     if wanted.kind == "full":
-        kind = "full"
         request.setHeader(b"Content-Type", content_type)
-        pieces = [ByteRange(0, size - 1)] if size else []
-        length = size
-    elif len(wanted.ranges) == 1:
-        kind = "single"
+        return "full", [ByteRange(0, size - 1)] if size else []
+    if len(wanted.ranges) == 1:
         (only,) = wanted.ranges
         request.setResponseCode(206)
         request.setHeader(b"Content-Type", content_type)
         request.setHeader(b"Content-Range", only.content_range(size))
-        pieces = [only]
-        length = only.length
-    else:
-        kind = "multi"
-        pieces = _multipart(request, wanted.ranges, size, content_type)
-        length = sum(piece_length(p) for p in pieces)
-    metrics.requests[kind].inc()
-    request.setHeader(b"Content-Length", b"%d" % length)
-    if request.method == b"HEAD" or length == 0:
-        # Twisted keeps our Content-Length for a HEAD rendered as b"" (and it is 0 anyway
-        # for an empty file).
-        return b""
-    return BodyWriter(request, fd, pieces, on_bytes=metrics.bytes[kind].inc)
+        return "single", [only]
+    return "multi", _multipart(request, wanted.ranges, size, content_type)
 
 
 def _multipart(

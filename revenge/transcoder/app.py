@@ -52,21 +52,40 @@ def _read(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def build_app(service: TranscoderService) -> Klein:
-    """The contract's routes over ``service``."""
-    app = Klein()
+def _profile_of(found: Transcode, profile: str) -> str:
+    if profile not in found.profiles:
+        raise _Error(404, "profile_not_found", "no such profile in this transcode")
+    return profile
 
-    def transcode(transcode_id: str) -> Transcode:
-        found = service.get(transcode_id) if TRANSCODE_ID.match(transcode_id) else None
-        if found is None:
-            raise _Error(404, "transcode_not_found", "no such transcode")
-        return found
 
-    def profile_of(found: Transcode, profile: str) -> str:
-        if profile not in found.profiles:
-            raise _Error(404, "profile_not_found", "no such profile in this transcode")
-        return profile
+async def _segment_file(found: Transcode, profile: str, index: int) -> bytes:
+    """A finished segment's bytes, its waits and failures said in the contract's words."""
+    try:
+        path = await found.segment(profile, index)
+        data: bytes = await deferToThread(_read, path)
+    except Busy as e:
+        raise _Error(503, "busy", str(e), retry_after=2) from None
+    except NotYet as e:
+        raise _Error(503, "not_ready", str(e), retry_after=1) from None
+    except EncoderFailed as e:
+        raise _Error(422, "media_failed", str(e)) from None
+    except FileNotFoundError:
+        # Deleted (or reaped) while this request was reading it.
+        raise _Error(404, "transcode_not_found", "the transcode was deleted") from None
+    return data
 
+
+def _transcode_request(raw: bytes) -> TranscodeRequest:
+    """A POSTed body as the contract's request, or a 400 naming what is wrong."""
+    try:
+        if len(raw) > MAX_BODY:
+            raise ContractError("the body is too large")
+        return TranscodeRequest.from_json(json.loads(raw))
+    except (ValueError, ContractError) as e:  # JSONDecodeError is a ValueError
+        raise _Error(400, "bad_request", str(e)) from None
+
+
+def _install_errors(app: Klein) -> None:
     @app.handle_errors(_Error)
     def error(request: IRequest, failure: Failure) -> bytes:
         e = failure.value
@@ -88,6 +107,18 @@ def build_app(service: TranscoderService) -> Klein:
         _log.failure("transcoder request failed", failure)
         return json_error(request, 500, "internal", "internal error")
 
+
+def build_app(service: TranscoderService) -> Klein:
+    """The contract's routes over ``service``."""
+    app = Klein()
+    _install_errors(app)
+
+    def transcode(transcode_id: str) -> Transcode:
+        found = service.get(transcode_id) if TRANSCODE_ID.match(transcode_id) else None
+        if found is None:
+            raise _Error(404, "transcode_not_found", "no such transcode")
+        return found
+
     @app.route("/api/v1/health", methods=["GET", "HEAD"])
     def health(request: IRequest) -> bytes:
         return json_body(request, {"status": "ok", "encoders": len(service.encoders),
@@ -96,13 +127,7 @@ def build_app(service: TranscoderService) -> Klein:
 
     @app.route("/api/v1/transcodes", methods=["POST"])
     def create(request: IRequest) -> bytes:
-        raw = request.content.read(MAX_BODY + 1)
-        try:
-            if len(raw) > MAX_BODY:
-                raise ContractError("the body is too large")
-            body = TranscodeRequest.from_json(json.loads(raw))
-        except (ValueError, ContractError) as e:  # JSONDecodeError is a ValueError
-            raise _Error(400, "bad_request", str(e)) from None
+        body = _transcode_request(request.content.read(MAX_BODY + 1))
         return json_body(request, {"id": service.create(body).id}, status=201)
 
     @app.route("/api/v1/transcodes/<string:transcode_id>", methods=["GET"])
@@ -123,30 +148,19 @@ def build_app(service: TranscoderService) -> Klein:
     @app.route("/api/v1/transcodes/<string:transcode_id>/<string:profile>/index.m3u8")
     def playlist(request: IRequest, transcode_id: str, profile: str) -> bytes:
         found = transcode(transcode_id)
-        rendition = found.profiles[profile_of(found, profile)].profile
+        rendition = found.profiles[_profile_of(found, profile)].profile
         return _playlist(request, media_playlist(found.request, rendition))
 
     @app.route("/api/v1/transcodes/<string:transcode_id>/<string:profile>/<string:name>")
     async def segment(request: IRequest, transcode_id: str, profile: str, name: str) -> bytes:
         found = transcode(transcode_id)
-        profile_of(found, profile)
+        _profile_of(found, profile)
         index = segment_index(name)
         if index is None or not name.endswith(".ts"):
             raise _Error(404, "segment_not_found", "segments are named {index}.ts")
         if index >= found.segment_count:
             raise _Error(404, "segment_not_found", "past the end of the media")
-        try:
-            path = await found.segment(profile, index)
-            data: bytes = await deferToThread(_read, path)
-        except Busy as e:
-            raise _Error(503, "busy", str(e), retry_after=2) from None
-        except NotYet as e:
-            raise _Error(503, "not_ready", str(e), retry_after=1) from None
-        except EncoderFailed as e:
-            raise _Error(422, "media_failed", str(e)) from None
-        except FileNotFoundError:
-            # Deleted (or reaped) while this request was reading it.
-            raise _Error(404, "transcode_not_found", "the transcode was deleted") from None
+        data = await _segment_file(found, profile, index)
         request.setHeader(b"Content-Type", b"video/mp2t")
         return data
 
