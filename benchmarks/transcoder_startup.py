@@ -72,7 +72,7 @@ async def run(reactor: Any, seconds: float, threads: int) -> None:
     source = f"http://127.0.0.1:{port.getHost().port}/clip.mp4"
     service, url = make_transcoder_service(work_dir=work / "transcodes", ffmpeg=ffmpeg_binary(),
                                            reactor=reactor, threads=threads)
-    service.startService()
+    service.startService()  # type: ignore[no-untyped-call]
     base = await url
     count = int(seconds // D)
     print(f"{seconds:.0f} s 1280x720 clip, {D:.0f} s segments, {threads} ffmpeg threads, "

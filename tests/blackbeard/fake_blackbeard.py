@@ -17,7 +17,7 @@ class FakeBlackbeard(Resource):
     isLeaf = True
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.transcodes: dict[str, TranscodeRequest] = {}
         self.deleted: list[str] = []
 
@@ -58,6 +58,7 @@ class FakeBlackbeard(Resource):
         return self._body(request, f"{profile}/{index}".encode())
 
     def _create(self, request: Request) -> bytes:
+        assert request.content is not None  # the body has arrived by the time of render
         try:
             body = TranscodeRequest.from_json(json.loads(request.content.read()))
         except (ValueError, ContractError) as e:

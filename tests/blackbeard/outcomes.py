@@ -27,7 +27,9 @@ def failure_of(d: Deferred[Any]) -> BaseException:
     d.addBoth(box.append)
     assert box, "the Deferred has not fired"
     assert isinstance(box[0], Failure), f"expected a failure, got {box[0]!r}"
-    return box[0].value
+    value = box[0].value
+    assert value is not None
+    return value
 
 
 def pending(d: Deferred[Any]) -> bool:

@@ -78,13 +78,14 @@ class Script(Resource):
     isLeaf = True
 
     def __init__(self, behaviours: list[Behaviour], clock: Any = None) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.behaviours = list(behaviours)
         self.clock = clock
         self.seen: list[Seen] = []
 
     def render(self, request: Request) -> bytes | int:
         index = min(len(self.seen), len(self.behaviours) - 1)
+        assert request.content is not None  # the body has arrived by the time of render
         self.seen.append(Seen(request.method.decode(), request.path.decode(),
                               self.clock.seconds() if self.clock else 0.0,
                               request.content.read(), request))
@@ -112,7 +113,7 @@ def in_memory(resource: Resource, *, clock: Clock | None = None, seed: int = 4,
     clock = clock or Clock()
     if isinstance(resource, Script):
         resource.clock = clock
-    agent = RequestTraversalAgent(resource)
+    agent = RequestTraversalAgent(resource)  # type: ignore[no-untyped-call]
     client = BlackbeardClient(
         base_url="http://blackbeard.test:8081/", reactor=clock, rng=random.Random(seed),
         http=HTTPClient(agent), timeout=timeout, segment_timeout=timeout,

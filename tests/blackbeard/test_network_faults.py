@@ -27,6 +27,7 @@ from tests.blackbeard.scripted import (
     reset,
     truncated,
 )
+from tests.loopback import listen, port_number, stop_listening
 
 # Small real delays keep these fast; the exact schedule is asserted with a Clock elsewhere.
 FAST = RetryPolicy(retries=3, step=0.01, jitter_ms=5, max_retry_after=1)
@@ -58,9 +59,9 @@ async def server() -> AsyncIterator[Server]:
         return original(request)
 
     script.render = render  # type: ignore[method-assign]
-    port = reactor.listenTCP(0, Site(script), interface="127.0.0.1")  # type: ignore[attr-defined]
+    port = listen(Site(script))
     client = BlackbeardClient(
-        base_url=f"http://127.0.0.1:{port.getHost().port}", reactor=reactor,  # type: ignore[arg-type]
+        base_url=f"http://127.0.0.1:{port_number(port)}", reactor=reactor,
         rng=random.Random(1), timeout=0.3, segment_timeout=0.3, retry=FAST,
         breaker=BreakerPolicy(threshold=100))
     yield Server(script, client, lost)
@@ -68,7 +69,7 @@ async def server() -> AsyncIterator[Server]:
     for each in script.seen:
         if not each.request.finished and not each.request._disconnected:
             each.request.transport.abortConnection()  # type: ignore[union-attr]
-    await port.stopListening()
+    await stop_listening(port)
 
 
 async def fetch(server: Server) -> bytes:
@@ -130,7 +131,7 @@ async def test_connections_are_reused(server: Server) -> None:
     server.play(answer(200, b"one"))
     for _ in range(3):
         assert await fetch(server) == b"one"
-    peers = {each.request.getClientAddress().port for each in server.script.seen}  # type: ignore[attr-defined]
+    peers = {each.request.getClientAddress().port for each in server.script.seen}
     assert len(server.script.seen) == 3 and len(peers) == 1
 
 
@@ -153,7 +154,7 @@ async def test_cancelling_hangs_up_on_the_server(server: Server) -> None:
     server.play(hang)
     d: Deferred[bytes] = server.client.segment("t1", "p", "0.ts")
     arrived: Deferred[None] = Deferred()
-    reactor.callLater(0.05, arrived.callback, None)  # type: ignore[attr-defined]
+    reactor.callLater(0.05, arrived.callback, None)
     await arrived
     assert len(server.script.seen) == 1
     d.cancel()

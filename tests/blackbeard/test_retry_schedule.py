@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
+from typing import cast
 
 import pytest
 from twisted.internet.defer import CancelledError
 from twisted.internet.task import Clock
-from twisted.logger import globalLogPublisher
+from twisted.logger import ILogObserver, globalLogPublisher
 
 from revenge.blackbeard.breaker import BreakerPolicy
 from revenge.blackbeard.interface import (
@@ -199,7 +200,8 @@ def test_unsafe_path_parts_never_reach_the_wire() -> None:
 
 def test_every_retry_and_breaker_change_is_a_structured_log_event() -> None:
     events: list[dict[str, object]] = []
-    globalLogPublisher.addObserver(events.append)
+    observer = cast(ILogObserver, events.append)  # as ``twisted.logger.capturedLogs`` does
+    globalLogPublisher.addObserver(observer)
     try:
         wired = in_memory(Script([answer(502)]), retry=RetryPolicy(retries=2),
                           breaker=BreakerPolicy(threshold=3))
@@ -207,7 +209,7 @@ def test_every_retry_and_breaker_change_is_a_structured_log_event() -> None:
         run_for(wired.clock, 2)
         failure_of(d)
     finally:
-        globalLogPublisher.removeObserver(events.append)
+        globalLogPublisher.removeObserver(observer)
     retries = [e for e in events if "blackbeard retry" in str(e.get("log_format"))]
     assert [(e["operation"], e["attempt"], e["reason"]) for e in retries] == [
         ("status", 1, "server_error"), ("status", 2, "server_error")]

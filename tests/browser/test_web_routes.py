@@ -32,7 +32,8 @@ def request(method: str, path: str, *, hls_js_url: str = CDN,
     app = Klein()
     install_error_handlers(app)
     web.install(app, hls_js_url=hls_js_url)
-    stub = StubTreq(app.resource())
+    # StubTreq makes its methods at run time, out of mypy's sight.
+    stub: Any = StubTreq(app.resource())  # type: ignore[no-untyped-call]
     answers: list[Answer] = []
 
     def done(response: Any) -> Any:

@@ -19,6 +19,7 @@ from twisted.web.server import NOT_DONE_YET, Request, Site
 from revenge.api.segments import write_segment
 from revenge.files.producers import CHUNK
 from revenge.files.zerocopy import SendfilePort
+from tests.loopback import listen, port_number, stop_listening
 
 DATA = bytes(i % 251 for i in range(8 * 1024 * 1024))
 # Between what the producer handed over and what the client read sit one chunk, Twisted's
@@ -42,7 +43,7 @@ class Spy(Resource):
         # A small, fixed send buffer, so the kernel cannot swallow the whole segment.
         request.transport.getHandle().setsockopt(  # type: ignore[union-attr]
             socket.SOL_SOCKET, socket.SO_SNDBUF, 32 * 1024)
-        write = request.write
+        write: Callable[[bytes], None] = request.write  # (``Request.write`` is untyped)
 
         def counting(chunk: bytes) -> None:
             self.handed += len(chunk)
@@ -60,9 +61,9 @@ class Spy(Resource):
 @pytest_twisted.async_yield_fixture
 async def spy() -> AsyncIterator[tuple[Spy, int]]:
     resource = Spy()
-    port = reactor.listenTCP(0, Site(resource), interface="127.0.0.1")  # type: ignore[attr-defined]
-    yield resource, port.getHost().port  # type: ignore[attr-defined]
-    await port.stopListening()
+    port = listen(Site(resource))
+    yield resource, port_number(port)
+    await stop_listening(port)
 
 
 async def _poll(until: Callable[[], bool], what: str, limit: float = 10.0) -> None:
@@ -205,10 +206,10 @@ async def test_zero_copy_sends_the_segment_whole_and_times_the_client() -> None:
     port = SendfilePort(0, Site(resource), 50, "127.0.0.1", reactor)
     port.startListening()
     try:
-        raw = await deferToThread(_fetch, port.getHost().port,
+        raw = await deferToThread(_fetch, port_number(port),
                                   b"GET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     finally:
-        await port.stopListening()
+        await stop_listening(port)
     headers, body = _split(raw)
     assert headers["content-length"] == str(len(DATA)) and body == DATA
     assert resource.handed == 0  # nothing went through request.write but the headers

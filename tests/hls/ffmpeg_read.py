@@ -49,8 +49,8 @@ def _framecrc(text: str) -> list[tuple[float, float]]:
     packets = []
     for line in text.splitlines():
         if line.startswith("#tb "):
-            stream, base = line[4:].split(":")
-            bases[stream.strip()] = Fraction(base.strip())
+            stream, time_base = line[4:].split(":")
+            bases[stream.strip()] = Fraction(time_base.strip())
         elif line and not line.startswith("#"):
             fields = [f.strip() for f in line.split(",")]
             base = bases.get(fields[0], Fraction(1))

@@ -108,7 +108,8 @@ def load_playlist(fetcher: Fetcher, url: str, *, label: str, role: str,
     parsed, text, findings = fetcher.playlist(url, label)
     if parsed is None:
         return None, findings
-    segments, init_uri, ends = [], None, {}
+    segments, init_uri = [], None
+    ends: dict[str, int] = {}  # where each byte-ranged URL's last range ended
     for index, entry in enumerate(parsed.segments):
         where = f"{label} segment {index} ({entry.uri.split('?')[0]})"
         segment_url = urljoin(url, entry.uri)

@@ -6,9 +6,15 @@ import io
 import itertools
 import statistics
 from fractions import Fraction
+from typing import TypeAlias
 
 import av
+from av.audio.codeccontext import AudioCodecContext
+from av.audio.stream import AudioStream
+from av.stream import Stream
+from av.video.codeccontext import VideoCodecContext
 from av.video.reformatter import ColorPrimaries, ColorTrc
+from av.video.stream import VideoStream
 
 from tests.hls import codecs
 from tests.hls.model import Track
@@ -16,6 +22,8 @@ from tests.hls.model import Track
 _MATRICES = {0: "gbr", 1: "bt709", 2: "unspecified", 5: "bt470bg", 6: "smpte170m",
              9: "bt2020nc", 10: "bt2020c", 14: "ictcp"}
 PQ, HLG = int(ColorTrc.SMPTE2084), int(ColorTrc.ARIB_STD_B67)
+_Media = VideoStream | AudioStream  # the streams measured
+_Packet: TypeAlias = "av.Packet[Stream]"  # (not subscriptable at run time)
 
 
 def video_range(transfer: str | None) -> str:
@@ -46,9 +54,9 @@ def container_format(data: bytes, init: bytes | None) -> str | None:
 def measure(data: bytes, init: bytes | None, *, decode_all: bool = False) -> tuple[Track, ...]:
     """The video and audio tracks of one segment (``init`` is its fMP4 init section)."""
     blob = (init or b"") + data
-    with av.open(io.BytesIO(blob), format=container_format(data, init)) as container:
-        streams = [s for s in container.streams if s.type in ("video", "audio")]
-        packets: dict[int, list[av.Packet]] = {s.index: [] for s in streams}
+    with av.open(io.BytesIO(blob), "r", format=container_format(data, init)) as container:
+        streams = [s for s in container.streams if isinstance(s, _Media)]
+        packets: dict[int, list[_Packet]] = {s.index: [] for s in streams}
         for packet in container.demux(streams):
             if packet.pts is not None and packet.size:
                 packets[packet.stream.index].append(packet)
@@ -62,7 +70,7 @@ def measure(data: bytes, init: bytes | None, *, decode_all: bool = False) -> tup
     return tuple(tracks)
 
 
-def _codec_string(stream: av.stream.Stream, packets: list[av.Packet],
+def _codec_string(stream: Stream, packets: list[_Packet],
                   entries: list[tuple[str, dict[str, bytes]]]) -> str | None:
     """The RFC 6381 string of ``stream``, from the init segment or the first packet."""
     for entry, children in entries:
@@ -72,8 +80,7 @@ def _codec_string(stream: av.stream.Stream, packets: list[av.Packet],
     return codecs.from_ts_packet(name, bytes(packets[0]))
 
 
-def _times(stream: av.stream.Stream, packets: list[av.Packet]) -> tuple[float, float, float,
-                                                                          float]:
+def _times(stream: Stream, packets: list[_Packet]) -> tuple[float, float, float, float]:
     """Start, end, typical frame duration and largest hole between frames, in seconds."""
     base = stream.time_base
     assert base is not None
@@ -91,12 +98,12 @@ def _times(stream: av.stream.Stream, packets: list[av.Packet]) -> tuple[float, f
             float(max(holes, default=0) * base))
 
 
-def _track(stream: av.stream.Stream, packets: list[av.Packet], codec_string: str | None,
+def _track(stream: _Media, packets: list[_Packet], codec_string: str | None,
            decode_all: bool) -> Track:
     start, end, frame, gap = _times(stream, packets)
     context = stream.codec_context
     fields: dict[str, object] = {}
-    if stream.type == "audio":
+    if isinstance(context, AudioCodecContext):  # an audio stream
         rate = context.sample_rate or 0
         if context.frame_size and rate:
             frame = context.frame_size / rate
@@ -118,7 +125,7 @@ def _has_parameter_sets(codec: str, data: bytes) -> bool:
     return {7, 8} <= types if codec == "h264" else {32, 33, 34} <= types
 
 
-def _run_decoder(stream: av.stream.Stream, packets: list[av.Packet],
+def _run_decoder(stream: _Media, packets: list[_Packet],
                  decode_all: bool) -> tuple[list[av.frame.Frame], str]:
     """Decode from the first packet: until a frame comes out, or all of them."""
     frames: list[av.frame.Frame] = []
@@ -133,7 +140,7 @@ def _run_decoder(stream: av.stream.Stream, packets: list[av.Packet],
     return frames, ""
 
 
-def _decode(stream: av.stream.Stream, packets: list[av.Packet],
+def _decode(stream: _Media, packets: list[_Packet],
             decode_all: bool) -> dict[str, object]:
     """Decode the segment alone from its first packet: does its first frame come out?
 
@@ -161,9 +168,11 @@ def _decode(stream: av.stream.Stream, packets: list[av.Packet],
     return result
 
 
-def _picture(stream: av.stream.Stream, frame: av.VideoFrame) -> dict[str, object]:
+def _picture(stream: _Media, frame: av.VideoFrame) -> dict[str, object]:
     """Size, aspect, rotation and colour tags of a decoded picture."""
-    sar = stream.codec_context.sample_aspect_ratio or Fraction(1)
+    context = stream.codec_context
+    assert isinstance(context, VideoCodecContext)  # pictures come out of video streams
+    sar = context.sample_aspect_ratio or Fraction(1)
     return {"width": frame.width, "height": frame.height,
             "sar": Fraction(sar) if sar else Fraction(1), "rotation": frame.rotation,
             "transfer": _name(ColorTrc, frame.color_trc),

@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import m3u8
 import pytest
@@ -96,8 +97,13 @@ def test_server_abr_steps_down_for_a_slow_player_and_back_up(
         variant, urls = _playlist(server, session["master_url"])
         assert "/auto/index.m3u8" in variant
 
-        def state() -> dict[str, object]:
+        def state() -> dict[str, Any]:
             return dict(server.get(f"/api/v1/playback/sessions/{sid}").json())
+
+        def sampled_after(before: int) -> Callable[[], object]:
+            """What waits for the server to take a bandwidth sample after ``before``."""
+            return lambda: wait_for(lambda: state()["bandwidth_samples"] > before,
+                                    what="a sample")
 
         fetched: list[bytes] = []
         profiles: list[str] = []
@@ -105,8 +111,8 @@ def test_server_abr_steps_down_for_a_slow_player_and_back_up(
             slow = n < 3
             samples = state()["bandwidth_samples"]
             # The server times delivery until the client acknowledged the last byte.
-            fetched.append(_read_throttled(url, 400_000 if slow else None, lambda s=samples: (
-                wait_for(lambda: state()["bandwidth_samples"] > s, what="a sample"))))
+            fetched.append(_read_throttled(url, 400_000 if slow else None,
+                                           sampled_after(samples)))
             profiles.append(str(state()["current_profile"]))
             if n >= 5:
                 break

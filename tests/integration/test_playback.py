@@ -105,8 +105,9 @@ def test_a_real_hls_client_plays_the_whole_stream(server: Server) -> None:
     assert manifest.headers["Content-Type"] == "application/vnd.apple.mpegurl"
     assert manifest.headers["Cache-Control"] == "no-cache, no-store, must-revalidate"
     assert server.delete(f"/api/v1/playback/sessions/{session['session_id']}").status == 204
-    assert server.process is not None
-    wait_for(lambda: not ffmpeg_children(server.process.pid), what="ffmpeg to stop")
+    process = server.process
+    assert process is not None
+    wait_for(lambda: not ffmpeg_children(process.pid), what="ffmpeg to stop")
 
 
 def test_buffer_then_cache_for_a_second_viewer(server: Server) -> None:

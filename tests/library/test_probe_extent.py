@@ -8,6 +8,7 @@ import av
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
+from twisted.internet.interfaces import IReactorThreads
 from zope.interface.verify import verifyObject
 
 from revenge.library import extent
@@ -96,7 +97,7 @@ def test_failures_are_results_naming_the_file_only(tmp_path: Path) -> None:
 
 @pytest_twisted.ensureDeferred
 async def test_the_probe_service_passes_the_segment_duration(zoo: dict[str, Path]) -> None:
-    probe = PyAVProbe(reactor=reactor, threads=1, segment_duration=4.0)
+    probe = PyAVProbe(reactor=IReactorThreads(reactor), threads=1, segment_duration=4.0)
     try:
         assert verifyObject(IProbe, probe)
         result = await probe.probe(zoo["aligned.mp4"])

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from twisted.internet import reactor
+from twisted.internet.interfaces import IReactorThreads
 from zope.interface.verify import verifyObject
 
 from revenge.library.probe import IProbe, PyAVProbe, probe_file
@@ -57,7 +58,7 @@ def test_plan_probes_new_and_changed_and_drops_gone() -> None:
 
 
 def test_probe_reads_real_media_and_reports_corrupt_files(clip_4s: Path, tmp_path: Path) -> None:
-    assert verifyObject(IProbe, PyAVProbe(reactor=reactor, threads=1))
+    assert verifyObject(IProbe, PyAVProbe(reactor=IReactorThreads(reactor), threads=1))
     good = probe_file(clip_4s)
     assert good.error is None
     assert good.duration is not None and abs(good.duration - 4.0) < 0.1

@@ -67,17 +67,27 @@ def _session() -> Session:
                    0.0, 0.0)
 
 
+def _state(session: Session) -> State:
+    """``session.state``, read afresh (mypy would keep an earlier assert's narrowing)."""
+    return session.state
+
+
+def _progressed(session: Session) -> bool:
+    """``session.progressed``, read afresh (as ``_state``)."""
+    return session.progressed
+
+
 def test_state_machine() -> None:
     session = _session()
-    assert session.state is State.BUFFERING and not session.progressed
+    assert _state(session) is State.BUFFERING and not _progressed(session)
     session.segment_delivered(12.0)
-    assert session.state is State.PLAYING and session.progressed and session.position == 12.0
+    assert _state(session) is State.PLAYING and _progressed(session) and session.position == 12.0
     session.heartbeat(15.0, State.PAUSED)
-    assert session.state is State.PAUSED
+    assert _state(session) is State.PAUSED
     assert session.move_to(State.PLAYING)
     assert not session.move_to(State.PLAYING)
     assert session.move_to(State.STOPPED)
-    assert not session.move_to(State.PLAYING) and session.state is State.STOPPED
+    assert not session.move_to(State.PLAYING) and _state(session) is State.STOPPED
 
 
 def test_a_paused_heartbeat_before_any_playing_is_not_progress() -> None:

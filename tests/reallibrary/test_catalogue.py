@@ -13,9 +13,12 @@ from array import array
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import pytest
+from av.sidedata.sidedata import SideDataContainer
+from av.video.stream import VideoStream
 
 from tests.realmedia import BY_NAME, CATALOGUE, CENTRE_HZ, Media
 
@@ -38,7 +41,7 @@ def _first_frame(path: Path) -> av.VideoFrame:
         return next(container.decode(video=0))
 
 
-def _video_packets(path: Path, limit: int | None = None) -> list[av.Packet]:
+def _video_packets(path: Path, limit: int | None = None) -> list[av.Packet[VideoStream]]:
     """The first ``limit`` video packets (all when None) in decode order, timestamped."""
     found = []
     with av.open(str(path)) as container:
@@ -50,6 +53,12 @@ def _video_packets(path: Path, limit: int | None = None) -> list[av.Packet]:
     return found
 
 
+def _pts(packet: av.Packet[VideoStream]) -> int:
+    """The timestamp of one of ``_video_packets``'s packets (they all have one)."""
+    assert packet.pts is not None
+    return packet.pts
+
+
 def _data_end(path: Path) -> float:
     """Where the last packet that really is in the file ends, in seconds."""
     end = 0.0
@@ -57,7 +66,8 @@ def _data_end(path: Path) -> float:
         try:
             for packet in container.demux():
                 if packet.pts is not None and packet.time_base is not None:
-                    end = max(end, float((packet.pts + packet.duration) * packet.time_base))
+                    duration = packet.duration or 0
+                    end = max(end, float((packet.pts + duration) * packet.time_base))
         except av.error.InvalidDataError:
             pass  # the torn last cluster of a truncated file
     return end
@@ -121,7 +131,8 @@ def test_colour(name: str, real_library: dict[str, Path]) -> None:
     assert TRANSFERS.get(frame.color_trc, "sdr") == media.transfer
     if media.transfer != "sdr":
         assert frame.color_primaries == BT2020
-    side = {str(data.type) for data in frame.side_data}
+    # PyAV's stub says ``SideData``; it is the container of them.
+    side = {str(data.type) for data in cast(SideDataContainer, frame.side_data)}
     has_mastering = "Type.MASTERING_DISPLAY_METADATA" in side
     assert has_mastering == ("mastering-display" in media.features), side
 
@@ -221,18 +232,18 @@ def _top_level_boxes(path: Path) -> list[str]:
 def test_features(media: Media, path: Path) -> None:
     packets = _video_packets(path, 300) if media.video_codec else []
     if "b-frames" in media.features:
-        assert any(p.dts is not None and p.pts > p.dts for p in packets[1:])
+        assert any(p.dts is not None and _pts(p) > p.dts for p in packets[1:])
     if "keyint-250" in media.features:
         keys = [n for n, p in enumerate(_video_packets(path)) if p.is_keyframe]
         assert keys == [0, 250, 500], keys
     if "edit-list" in media.features:
         # The copy starts at the keyframe before the cut; the edit list hides the lead-in.
-        assert packets[0].pts < 0 and packets[0].is_keyframe
+        assert _pts(packets[0]) < 0 and packets[0].is_keyframe
         assert _first_frame(path).pts == 0
     if "moov-at-end" in media.features:
         boxes = _top_level_boxes(path)
         assert boxes.index("mdat") < boxes.index("moov"), boxes
     if "vfr" in media.features:
-        times = sorted(p.pts for p in packets)
+        times = sorted(_pts(p) for p in packets)
         steps = {b - a for a, b in itertools.pairwise(times)}
         assert max(steps) >= 5 * min(steps), steps

@@ -8,6 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 from twisted.internet import reactor
+from twisted.internet.interfaces import IReactorThreads
 
 from revenge.store import accounts
 from revenge.store.accounts import User
@@ -74,7 +75,7 @@ class SQLiteBackend(Backend):
         self.path = path
 
     def store(self) -> IStore:
-        return SQLiteStore(self.path, reactor=reactor)
+        return SQLiteStore(self.path, reactor=IReactorThreads(reactor))
 
     def _connect(self) -> closing[sqlite3.Connection]:
         return closing(sqlite3.connect(self.path))

@@ -11,6 +11,7 @@ import attrs
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
+from twisted.internet.interfaces import IReactorThreads
 
 from revenge.library.scan import FoundFile, media_id, plan_scan
 from revenge.store.migrations import MIGRATIONS
@@ -21,7 +22,7 @@ from tests.store.backends import RECORD
 
 @pytest_twisted.ensureDeferred
 async def test_the_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
+    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=IReactorThreads(reactor))
     await store.open()
     await store.save_media([RECORD])
     await store.close()
@@ -37,7 +38,7 @@ async def test_the_file_is_migrated_to_the_latest_schema_in_wal_mode(tmp_path: P
 async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "db.sqlite3") as connection:
         connection.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
-    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
+    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=IReactorThreads(reactor))
     with pytest.raises(RuntimeError, match="newer than this Revenge knows"):
         await store.open()
     await store.close()
@@ -61,7 +62,7 @@ def _old_database(path: Path) -> None:
 @pytest_twisted.ensureDeferred
 async def test_rows_from_before_the_probe_column_read_as_version_1(tmp_path: Path) -> None:
     _old_database(tmp_path / "db.sqlite3")
-    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=reactor)
+    store = SQLiteStore(tmp_path / "db.sqlite3", reactor=IReactorThreads(reactor))
     await store.open()
     try:
         (old,) = await store.all_media()

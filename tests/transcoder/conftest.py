@@ -19,6 +19,7 @@ from twisted.web.static import File
 
 from revenge.ffmpeg import ffmpeg_binary
 from revenge.transcoder import BlackbeardService, Pacing, make_transcoder_service
+from tests.loopback import listen, port_number, stop_listening
 
 TOKEN_HEADER = "X-Revenge-Internal-Token"
 TOKEN = "s3cret-token"
@@ -30,7 +31,7 @@ class _Guarded(Resource):
     isLeaf = False
 
     def __init__(self, clip: Path) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._file = File(str(clip))
         self.ranged = 0  # requests that carried a Range header
 
@@ -108,9 +109,9 @@ def serve(clip: Path) -> tuple[Source, IListeningPort]:
     root = Resource()
     guarded = _Guarded(clip)
     root.putChild(b"stream", guarded)
-    root.putChild(b"hang", _Hang())
-    port: IListeningPort = reactor.listenTCP(0, Site(root), interface="127.0.0.1")
-    base = f"http://127.0.0.1:{port.getHost().port}"
+    root.putChild(b"hang", _Hang())  # type: ignore[no-untyped-call]
+    port = listen(Site(root))
+    base = f"http://127.0.0.1:{port_number(port)}"
     return Source(f"{base}/stream/clip.mp4", {TOKEN_HEADER: TOKEN}, guarded, f"{base}/hang"), port
 
 
@@ -121,7 +122,7 @@ async def source(clip_30s: Path) -> AsyncIterator[Source]:
     try:
         yield served
     finally:
-        await port.stopListening()
+        await stop_listening(port)
 
 
 async def start_blackbeard(source: Source, work_dir: Path, **options: Any) -> Blackbeard:
@@ -130,7 +131,7 @@ async def start_blackbeard(source: Source, work_dir: Path, **options: Any) -> Bl
     service, url = make_transcoder_service(
         work_dir=work_dir, ffmpeg=ffmpeg_binary(), reactor=reactor, threads=1,
         preset="ultrafast", **options)
-    service.startService()
+    service.startService()  # type: ignore[no-untyped-call]
     return Blackbeard(service, await url, source, work_dir)
 
 

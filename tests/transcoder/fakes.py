@@ -83,7 +83,7 @@ class FakeReactor(Clock):
     def spawnProcess(self, protocol: ProcessProtocol, executable: str,
                      args: list[str], env: Any = None, path: Any = None) -> FakeProcess:
         process = FakeProcess(protocol, list(args))
-        protocol.makeConnection(process)  # type: ignore[arg-type]
+        protocol.makeConnection(process)
         self.processes.append(process)
         return process
 

@@ -18,6 +18,7 @@ from twisted.internet.task import deferLater
 
 from revenge.blackbeard.contract import VideoProfile
 from revenge.transcoder import Pacing
+from tests.loopback import stop_listening
 from tests.media import make_clip, media_duration
 from tests.transcoder.conftest import (
     AUDIO,
@@ -283,4 +284,4 @@ async def test_a_remux_of_a_source_with_unfit_keyframes_is_encoded_instead(
         assert isinstance(profile, VideoProfile) and profile.codec == "h264"
     finally:
         await blackbeard.service.stopService()
-        await port.stopListening()
+        await stop_listening(port)

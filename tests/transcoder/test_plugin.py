@@ -19,9 +19,10 @@ def test_the_plugin_is_found() -> None:
 
 
 def test_options_build_the_transcoder_and_its_listener(tmp_path: Path) -> None:
-    options = Options()
-    options.parseOptions(["--listen", "tcp:0:interface=127.0.0.1", "--work-dir",
-                          str(tmp_path / "w"), "--max-encoders", "2"])
+    # ``usage.Options`` is untyped.
+    options = Options()  # type: ignore[no-untyped-call]
+    options.parseOptions(["--listen", "tcp:0:interface=127.0.0.1",  # type: ignore[no-untyped-call]
+                          "--work-dir", str(tmp_path / "w"), "--max-encoders", "2"])
     root = makeService(options)
     (blackbeard,) = list(IServiceCollection(root))
     assert isinstance(blackbeard, BlackbeardService)
@@ -33,4 +34,4 @@ def test_options_build_the_transcoder_and_its_listener(tmp_path: Path) -> None:
                                  ["--max-encoders", "many"]])
 def test_bad_options_are_usage_errors(bad: list[str]) -> None:
     with pytest.raises(usage.UsageError):
-        Options().parseOptions(bad)
+        Options().parseOptions(bad)  # type: ignore[no-untyped-call]
