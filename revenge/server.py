@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
 from klein import Klein
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IReactorThreads, IReactorTime
 
 from revenge.api.app import build_api
 from revenge.api.drain import DrainService
@@ -37,6 +38,7 @@ from revenge.security.signing import UrlSigner
 from revenge.store.interface import IStore
 from revenge.store.service import StoreService
 from revenge.store.sqlite import SQLiteStore
+from revenge.subtitles.service import SubtitleService
 from revenge.transcoder.app import build_app as build_transcoder_app
 from revenge.transcoder.manager import TranscoderService
 
@@ -70,21 +72,36 @@ def _bound_url(service: Service, configured: str, on_url: Any) -> None:
 @attrs.frozen
 class PlaybackCore:
     """The playback side of a server: the transcode cache, the shared transcodes, the
-    sessions (a service to start) and what serves their streams."""
+    sessions (a service to start), what serves their streams, and their subtitles."""
 
     cache: TranscodeCache
     transcodes: TranscodeManager
     service: PlaybackService
     streaming: Streaming
+    subtitles: SubtitleService
+
+
+def build_subtitles(config: Config, *, reactor: Any, directory: Path | None = None,
+                    threads: IReactorThreads | None = None,
+                    clock: IReactorTime | None = None) -> SubtitleService:
+    """The subtitle service as ``config`` sets it up, caching in ``directory`` (by default
+    ``subtitles`` in the data directory); ``reactor`` runs its ffmpeg children."""
+    settings = config.subtitles
+    return SubtitleService(
+        directory=directory if directory is not None else config.data_path / "subtitles",
+        ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None), reactor=reactor, threads=threads,
+        clock=clock, max_bytes=settings.cache_bytes, max_extractions=settings.max_extractions,
+        stall_timeout=settings.stall_timeout)
 
 
 def build_playback(
     config: Config, *, library: LibraryService, store: IStore, transcoder: ITranscoder,
     source: Callable[[str], tuple[str, dict[str, str]]], signing_key: bytes,
-    clock: IReactorTime,
+    clock: IReactorTime, subtitles: SubtitleService,
 ) -> PlaybackCore:
     """The playback core as ``config`` sets it up, over any transcoder and store;
-    ``source(media_id)`` is the URL and headers Blackbeard reads an original with."""
+    ``source(media_id)`` is the URL and headers Blackbeard reads an original with.
+    ``subtitles`` is started by the caller (``build_service``), and told of media gone."""
     settings = config.playback
     cache = TranscodeCache(clock=clock, max_bytes=config.cache.max_bytes or None,
                            high_water=config.cache.high_water, critical=config.cache.critical,
@@ -99,15 +116,17 @@ def build_playback(
         signer=UrlSigner(signing_key, clock=clock, ttl=settings.url_ttl),
         clock=clock, settings=settings)
     return PlaybackCore(cache, transcodes, playback,
-                        Streaming(playback=playback, transcoder=transcoder))
+                        Streaming(playback=playback, transcoder=transcoder,
+                                  subtitles=subtitles), subtitles)
 
 
 def public_app(config: Config, *, library: LibraryService, store: IStore, core: PlaybackCore,
                checks: Mapping[str, Callable[[], bool]]) -> Klein:
     """The public Klein app as ``config`` sets it up (the segment route is the Site's)."""
     return build_api(library=library, store=store, playback_service=core.service,
-                     streaming=core.streaming, max_ranges=config.stream.max_ranges,
-                     hls_js_url=config.web.hls_js_url, checks=checks)
+                     streaming=core.streaming, subtitles=core.subtitles,
+                     max_ranges=config.stream.max_ranges, hls_js_url=config.web.hls_js_url,
+                     checks=checks)
 
 
 def build_service(config: Config, *, reactor: Any) -> RootService:
@@ -120,14 +139,18 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     library = LibraryService(store=store, probe=probe, roots=config.library.media,
                              extensions=config.library.extensions, reactor=reactor,
                              scan_on_start=config.library.scan_on_start)
+    subtitles = build_subtitles(config, reactor=reactor)
+    library.when_gone(subtitles.forget)
     children: list[Service] = [StoreService(store), FirstStartService(
-        store, public_url=_public_url(config.server.listen[0])), _ProbeService(probe), library]
+        store, public_url=_public_url(config.server.listen[0])), _ProbeService(probe), library,
+        subtitles]
     internal, source = _internal_listener(config, library, secrets, reactor)
     client, transcoding = _blackbeard(config, reactor)
     children += transcoding
 
     core = build_playback(config, library=library, store=store, transcoder=client,
-                          source=source, signing_key=secrets.signing_key, clock=reactor)
+                          source=source, signing_key=secrets.signing_key, clock=reactor,
+                          subtitles=subtitles)
     children.append(core.service)
 
     api = public_app(config, library=library, store=store, core=core,

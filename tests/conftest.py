@@ -8,8 +8,9 @@ import pytest
 
 from tests.media import make_clip
 from tests.realmedia_fixtures import real_library
+from tests.subtitled import subtitled_film
 
-__all__ = ["real_library"]
+__all__ = ["real_library", "subtitled_film"]
 
 
 @pytest.fixture(scope="session")

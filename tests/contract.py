@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from revenge.blackbeard.contract import AudioProfile, TranscodeRequest, VideoProfile
-from revenge.blackbeard.source import Source, SourceAudio, SourceVideo
+from revenge.blackbeard.source import Source, SourceAudio, SourceSubtitle, SourceVideo
 
 
 def video(name: str, height: int, bitrate: int, *, codec: str = "h264",
-          width: int | None = None) -> VideoProfile:
-    """A 16:9 video profile (``width`` derived from ``height`` unless given)."""
+          width: int | None = None, burn: int | None = None) -> VideoProfile:
+    """A 16:9 video profile (``width`` derived from ``height`` unless given), burning
+    subtitle stream ``burn`` if given."""
     return VideoProfile(name=name, width=width or 2 * round(height * 8 / 9), height=height,
-                        bitrate=bitrate, codec=codec)  # type: ignore[arg-type]
+                        bitrate=bitrate, codec=codec, burn_subtitle=burn)  # type: ignore[arg-type]
 
 
 def audio(name: str = "audio-0", *, track: int = 1, bitrate: int = 96_000,
@@ -22,15 +23,16 @@ def audio(name: str = "audio-0", *, track: int = 1, bitrate: int = 96_000,
 
 def source(duration: float, *, width: int = 320, height: int = 240, frame_rate: float = 25.0,
            audio_tracks: tuple[int, ...] = (1,), has_video: bool = True,
-           codec_string: str = "avc1.64000d") -> Source:
-    """A source with an H.264 video track (stream 0) and stereo AAC tracks."""
+           codec_string: str = "avc1.64000d", subtitles: tuple[int, ...] = ()) -> Source:
+    """A source with an H.264 video track (stream 0), stereo AAC tracks and PGS tracks."""
     return Source(
         duration=duration,
         video=SourceVideo(index=0, codec="h264", codec_string=codec_string, width=width,
                           height=height, frame_rate=frame_rate) if has_video else None,
         audio=tuple(SourceAudio(index=i, codec="aac", codec_string="mp4a.40.2", channels=2,
                                 channel_layout="stereo", sample_rate=48000)
-                    for i in audio_tracks))
+                    for i in audio_tracks),
+        subtitles=tuple(SourceSubtitle(index=i, codec="hdmv_pgs_subtitle") for i in subtitles))
 
 
 def request(*, duration: float = 20.0, video_profiles: tuple[VideoProfile, ...] = (),

@@ -13,6 +13,7 @@ from revenge.library.service import LibraryService
 from revenge.playback.service import PlaybackService
 from revenge.playback.streaming import Streaming
 from revenge.store.interface import IStore
+from revenge.subtitles.service import SubtitleService
 
 
 def build_api(
@@ -21,6 +22,7 @@ def build_api(
     store: IStore,
     playback_service: PlaybackService,
     streaming: Streaming,
+    subtitles: SubtitleService,
     checks: Mapping[str, Callable[[], bool]],
     max_ranges: int,
     hls_js_url: str,
@@ -34,8 +36,8 @@ def build_api(
     health.install(app, checks=checks)
     media.install(app, library=library, store=store, auth=auth,
                   check_direct_token=playback_service.check_direct_token,
-                  signer=playback_service.signer, max_ranges=max_ranges)
-    me.install(app, auth=auth)
+                  signer=playback_service.signer, max_ranges=max_ranges, subtitles=subtitles)
+    me.install(app, auth=auth, store=store)
     sessions.install(app, playback=playback_service, library=library, auth=auth)
     playback.install(app, streaming=streaming)
     web.install(app, hls_js_url=hls_js_url)

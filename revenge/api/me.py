@@ -1,20 +1,52 @@
-"""``GET /api/v1/me``: who the bearer token belongs to (the web front end shows admins more)."""
+"""``/api/v1/me``: who the bearer token belongs to (the web front end shows admins more),
+and ``/api/v1/me/preferences``: the languages their players start in."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import attrs
 from klein import Klein
 from twisted.web.iweb import IRequest
 
 from revenge.api.auth import Authenticator
-from revenge.api.errors import json_response
+from revenge.api.body import field, json_body
+from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import route
+from revenge.library.languages import bcp47
+from revenge.store.interface import IStore
+
+LANGUAGES = ("audio_language", "subtitle_language")
 
 
-def install(app: Klein, *, auth: Authenticator) -> None:
-    """Add the route."""
+def install(app: Klein, *, auth: Authenticator, store: IStore) -> None:
+    """Add the routes."""
 
     @route(app, "/api/v1/me")
     async def me(request: IRequest) -> bytes:
         user = await auth.user(request)
+        preferences = await store.preferences(user.id)
         return json_response(request, {"id": user.id, "name": user.name,
-                                       "is_admin": user.is_admin})
+                                       "is_admin": user.is_admin,
+                                       "preferences": preferences.to_json()})
+
+    @route(app, "/api/v1/me/preferences", methods=("PUT", "PATCH"))
+    async def set_preferences(request: IRequest) -> bytes:
+        """Set the languages named in the body (null clears one); others stay."""
+        user = await auth.user(request)
+        doc = json_body(request)
+        changes = {name: _language(doc, name) for name in LANGUAGES if name in doc}
+        preferences = attrs.evolve(await store.preferences(user.id), **changes)
+        await store.save_preferences(user.id, preferences)
+        return json_response(request, preferences.to_json())
+
+
+def _language(doc: dict[str, Any], name: str) -> str | None:
+    """A language tag from the body (``fre``, ``fr``, ``pt_BR``), normalised; null for none."""
+    value = field(doc, name, str)
+    if value is None or value == "":
+        return None
+    tag = bcp47(value)
+    if tag is None or len(value) > 35:
+        raise ApiError(400, "bad_field", f"{name} must be a language tag such as 'en' or 'fr'")
+    return tag

@@ -9,20 +9,23 @@ from klein import Klein
 from twisted.web.iweb import IRequest
 from twisted.web.resource import IResource
 
-from revenge.api import covers
+from revenge.api import covers, tracks
 from revenge.api.auth import Authenticator, signed_or_bearer
 from revenge.api.errors import json_response
 from revenge.api.routing import int_arg, record_or_404, route
+from revenge.api.tracks import tracks_json
 from revenge.files.metrics import RouteMetrics
 from revenge.files.resource import FileResource, MediaFile, content_type_for
 from revenge.library.service import LibraryService
 from revenge.security.signing import UrlSigner, Verdict
 from revenge.store.interface import IStore
 from revenge.store.records import MediaRecord
+from revenge.subtitles.service import SubtitleService
 
 
 def media_json(record: MediaRecord, resume_position: float | None = None, *,
-               cover_token: str | None = None) -> dict[str, Any]:
+               cover_token: str | None = None,
+               subtitles_token: str | None = None) -> dict[str, Any]:
     """The public view of a media record (no absolute paths)."""
     probe = record.probe
     kind = "video" if probe.video is not None else "audio" if probe.audio else "other"
@@ -40,6 +43,7 @@ def media_json(record: MediaRecord, resume_position: float | None = None, *,
         "container": probe.container,
         "bitrate": probe.bitrate,
         "streams": [s.to_json() for s in probe.streams],
+        **tracks_json(record, token=subtitles_token),
         "probe_error": probe.error,
         "playable": probe.error is None,
         "resume_position": resume_position,
@@ -55,11 +59,13 @@ def install(
     check_direct_token: Callable[[str, str], Verdict],
     signer: UrlSigner,
     max_ranges: int,
+    subtitles: SubtitleService,
 ) -> None:
     """Add the library routes: the listing, direct play, cover art and scans."""
 
-    def cover_token(media_id: str) -> str:
-        return signer.sign(f"cover:{media_id}")
+    def view(record: MediaRecord, position: float | None) -> dict[str, Any]:
+        return media_json(record, position, cover_token=signer.sign(f"cover:{record.id}"),
+                          subtitles_token=signer.sign(tracks.subtitles_scope(record.id)))
 
     @route(app, "/api/v1/media")
     async def list_media(request: IRequest) -> bytes:
@@ -69,8 +75,7 @@ def install(
         items, total = library.page(offset, limit)
         positions = await store.progress(user.id)
         return json_response(request, {
-            "items": [media_json(r, positions.get(r.id), cover_token=cover_token(r.id))
-                      for r in items],
+            "items": [view(r, positions.get(r.id)) for r in items],
             "total": total,
             "offset": offset,
             "limit": limit,
@@ -81,8 +86,7 @@ def install(
         user = await auth.user(request)
         record = record_or_404(library, media_id)
         positions = await store.progress(user.id)
-        return json_response(request, media_json(record, positions.get(media_id),
-                                                 cover_token=cover_token(media_id)))
+        return json_response(request, view(record, positions.get(media_id)))
 
     stream_metrics = RouteMetrics("/api/v1/media/{id}/stream")
 
@@ -96,6 +100,7 @@ def install(
         return FileResource(media, metrics=stream_metrics, max_ranges=max_ranges)
 
     covers.install(app, library=library, auth=auth, signer=signer)
+    tracks.install(app, library=library, auth=auth, signer=signer, subtitles=subtitles)
     _install_scans(app, library=library, auth=auth)
 
 

@@ -93,6 +93,10 @@ class SegmentRoute(Resource):
         try:
             if not token:
                 raise StreamRefused("the stream URL carries no token", code="token_missing")
+            if name.endswith(".vtt"):
+                vtt = await self._streaming.subtitle_segment(session_id, profile, name, token)
+                self._subtitles(request, vtt, name)
+                return
             delivery, session = await self._streaming.segment(session_id, profile, name, token,
                                                               cmcd)
         except PlaybackError as e:
@@ -111,6 +115,13 @@ class SegmentRoute(Resource):
         request.logged = True  # type: ignore[attr-defined]  # "segment served" said it all
         write_segment(request, delivery.data, kind=content_type(name),
                       on_sent=session.adapter.segment_sent)
+
+    @staticmethod
+    def _subtitles(request: Request, data: bytes, name: str) -> None:
+        # Not timed for adaptation: a few hundred bytes say nothing of the network.
+        if not request._disconnected:
+            request.setHeader(b"Cache-Control", b"private, max-age=3600")
+            write_segment(request, data, kind=content_type(name))
 
     @staticmethod
     def _answer(request: Request, body: bytes) -> None:

@@ -43,6 +43,11 @@ def session_json(session: Session, *, transcode_id: str | None, title: str | Non
                    "bitrate": p.bitrate} for p in session.ladder.video],
         "audio": [{"name": a.name, "language": a.language, "label": a.label,
                    "default": a.default} for a in session.ladder.audio],
+        "audio_track": session.options.audio_track,
+        "subtitle_track": session.options.subtitle_track,
+        # The picture subtitle drawn into this session's video (a transcode of its own).
+        "burned_subtitle": session.options.subtitle_track
+        if session.options.burn_subtitles else None,
         "allowed_profiles": [p.name for p in adapter.allowed],
         "current_profile": current.name if current else None,
         "bandwidth": round(estimate.average) if estimate else None,
@@ -83,7 +88,17 @@ def _options(doc: dict[str, Any]) -> SessionOptions:
         max_bitrate=max_bitrate,
         profile=field(doc, "profile", str),
         abr=abr,
+        audio_track=_track(doc, "audio_track"),
+        subtitle_track=_track(doc, "subtitle_track"),
+        burn_subtitles=field(doc, "burn_subtitles", bool, default=False),
     )
+
+
+def _track(doc: dict[str, Any], name: str) -> int | None:
+    value: int | None = field(doc, name, int)
+    if value is not None and not 0 <= value < 1024:
+        raise ApiError(400, "bad_field", f"{name} must be a track number from 0")
+    return value
 
 
 def _client(doc: dict[str, Any]) -> ClientCapabilities | None:

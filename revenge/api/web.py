@@ -84,7 +84,7 @@ def content_security_policy(hls_origin: str) -> bytes:
         "worker-src 'self' blob:",  # hls.js runs its transmuxer in a blob: worker
         "style-src 'self'",
         "img-src 'self' data:",
-        "media-src 'self' blob:",
+        "media-src 'self' blob: data:",  # hls.js's <track> elements load "data:,WEBVTT"
         "connect-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",

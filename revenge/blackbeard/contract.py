@@ -58,6 +58,8 @@ class VideoProfile:
     # For ``copy``: the source's highest segment bitrate, when known (BANDWIDTH).
     peak_bitrate: int | None = checked("integer", None, **_BITRATE)
     format: SegmentFormat = checked("text", "ts", choices=("ts", "fmp4"))
+    # The stream index of a picture subtitle of the source to draw into every frame.
+    burn_subtitle: int | None = checked("integer", None, low=0, high=1023)
 
     kind = "video"
 
@@ -159,6 +161,16 @@ class TranscodeRequest:
         for i, profile in enumerate(self.audio):
             if profile.track not in known:
                 raise ContractError(f"audio[{i}].track names no audio track of source.audio")
+        subtitles = {s.index for s in self.source.subtitles}
+        for i, video in enumerate(self.video):
+            if video.burn_subtitle is None:
+                continue
+            if video.burn_subtitle not in subtitles:
+                raise ContractError(
+                    f"video[{i}].burn_subtitle names no subtitle track of source.subtitles")
+            if video.codec == "copy":
+                raise ContractError(f"video[{i}].burn_subtitle needs an encoded video "
+                                    "(a copy cannot draw)")
         if not 0 <= self.start_segment < self.segment_count:
             raise ContractError("start_segment is outside the media")
 

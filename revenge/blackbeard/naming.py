@@ -18,7 +18,8 @@ TRANSCODE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 _SEGMENT = re.compile(r"^(0|[1-9][0-9]{0,6})\.(ts|m4s)$")
 INIT_SEGMENT = "init.mp4"
 EXTENSIONS: dict[SegmentFormat, str] = {"ts": "ts", "fmp4": "m4s"}
-CONTENT_TYPES = {"ts": "video/mp2t", "m4s": "video/iso.segment", "mp4": "video/mp4"}
+CONTENT_TYPES = {"ts": "video/mp2t", "m4s": "video/iso.segment", "mp4": "video/mp4",
+                 "vtt": "text/vtt; charset=utf-8"}
 
 
 def segment_name(index: int, segment_format: SegmentFormat = "ts") -> str:

@@ -48,12 +48,22 @@ class SourceAudio:
 
 
 @attrs.frozen(kw_only=True)
+class SourceSubtitle:
+    """A picture subtitle track of the source (PGS, VobSub, DVB), which a video rendition
+    may burn into its picture."""
+
+    index: int = checked("integer", **_INDEX)  # stream index in the file
+    codec: str = checked("text", max_length=32)  # hdmv_pgs_subtitle, dvd_subtitle, ...
+
+
+@attrs.frozen(kw_only=True)
 class Source:
     """The source file: how long its timeline is, and its tracks that renditions read."""
 
     duration: float = checked("number", low=0.01, high=7 * 24 * 3600.0)  # from 0
     video: SourceVideo | None = None
     audio: tuple[SourceAudio, ...] = ()
+    subtitles: tuple[SourceSubtitle, ...] = ()
     # How far before a wanted time a seek must aim for the decoder to find a keyframe there:
     # 0 where the container has an index (seeks land on the keyframe before), else about the
     # longest keyframe interval (MPEG-TS and -PS seeks land on the first keyframe *after*).
@@ -74,4 +84,5 @@ class Source:
         video = f.object("video", None)
         return attrs.evolve(
             read(cls, f), video=read(SourceVideo, video) if video is not None else None,
-            audio=tuple(read(SourceAudio, a) for a in f.objects("audio", [])))
+            audio=tuple(read(SourceAudio, a) for a in f.objects("audio", [])),
+            subtitles=tuple(read(SourceSubtitle, t) for t in f.objects("subtitles", [])))

@@ -16,6 +16,10 @@ import attrs
 
 # The shortest last segment kept on its own (seconds), and at most half a segment.
 MIN_TAIL = 1.0
+# MPEG-TS segments' timestamps run this many seconds ahead of the timeline (ffmpeg's mux
+# delay and preload): a contract promise, since subtitles' X-TIMESTAMP-MAP rests on it.
+TS_OFFSET = 1.4
+MPEG_CLOCK = 90_000  # MPEG-TS timestamps count at 90 kHz
 
 
 @attrs.frozen

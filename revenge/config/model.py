@@ -108,6 +108,15 @@ class CacheConfig:
 
 
 @attrs.frozen
+class SubtitlesConfig:
+    """Text subtitles extracted from media files, cached on disk."""
+
+    cache_bytes: int = setting(256 * 1024 * 1024, low=1024 * 1024, high=2**50)
+    max_extractions: int = setting(2, low=1, high=32)
+    stall_timeout: float = setting(60.0, low=1.0, high=3600.0)
+
+
+@attrs.frozen
 class WebConfig:
     """The built-in web player."""
 
@@ -126,6 +135,7 @@ class Config:
     blackbeard: BlackbeardConfig = attrs.field(factory=BlackbeardConfig)
     playback: PlaybackConfig = attrs.field(factory=PlaybackConfig)
     cache: CacheConfig = attrs.field(factory=CacheConfig)
+    subtitles: SubtitlesConfig = attrs.field(factory=SubtitlesConfig)
     web: WebConfig = attrs.field(factory=WebConfig)
     source: str = "defaults"
 

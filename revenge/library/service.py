@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
 from twisted.application.service import Service
-from twisted.internet.defer import Deferred, DeferredList
+from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
 from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
@@ -66,6 +66,7 @@ class LibraryService(Service):
         self._waiters: list[Deferred[ScanReport]] = []
         self.last_scan: ScanReport | None = None
         self.loaded: Deferred[None] = Deferred()
+        self._gone_listeners: list[Callable[[str], object]] = []
 
     def startService(self) -> None:
         super().startService()  # type: ignore[no-untyped-call]
@@ -88,6 +89,11 @@ class LibraryService(Service):
     def page(self, offset: int, limit: int) -> tuple[list[MediaRecord], int]:
         """A page of records sorted by title, and the total count."""
         return self._by_title[offset : offset + limit], len(self._by_title)
+
+    def when_gone(self, listener: Callable[[str], object]) -> None:
+        """Call ``listener(media_id)`` for each media a scan finds gone from the disk, once
+        the index has forgotten it (what was made from the media can go too)."""
+        self._gone_listeners.append(listener)
 
     # -- scanning ------------------------------------------------------------------------
 
@@ -135,10 +141,14 @@ class LibraryService(Service):
             failed += sum(1 for r in records if r.probe.error is not None)
             await self._store.save_media(records)
             self._replace([*self._index.values(), *records])
+        if plan.sidecars_changed:
+            await self._store.save_media(plan.sidecars_changed)
+            self._replace([*self._index.values(), *plan.sidecars_changed])
         if plan.gone:
             await self._store.delete_media(plan.gone)
             gone = set(plan.gone)
             self._replace([r for r in self._index.values() if r.id not in gone])
+            self._tell_gone(plan.gone)
         report = ScanReport(
             found=len(found),
             probed=len(plan.to_probe),
@@ -155,6 +165,14 @@ class LibraryService(Service):
         )
         return report
 
+    def _tell_gone(self, media_ids: Sequence[str]) -> None:
+        def failed(failure: Failure, media_id: str) -> None:
+            _log.failure("a listener failed on {media} gone", failure, media=media_id)
+
+        for media_id in media_ids:
+            for listener in self._gone_listeners:
+                maybeDeferred(listener, media_id).addErrback(failed, media_id)
+
     def _replace(self, records: Sequence[MediaRecord]) -> None:
         self._index = {r.id: r for r in records}
         self._by_title = sorted(self._index.values(), key=lambda r: (r.title.casefold(), r.id))
@@ -164,4 +182,5 @@ class LibraryService(Service):
 def _record(found: FoundFile, probe: ProbeResult | Failure) -> MediaRecord:
     result = probe if isinstance(probe, ProbeResult) else ProbeResult(error="the probe crashed")
     title = result.title or os.path.splitext(os.path.basename(found.path))[0]
-    return MediaRecord(found.id, found.path, found.root, found.size, found.mtime_ns, title, result)
+    return MediaRecord(found.id, found.path, found.root, found.size, found.mtime_ns, title, result,
+                       found.sidecars)

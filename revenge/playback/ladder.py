@@ -11,6 +11,7 @@ import attrs
 
 from revenge.blackbeard.contract import AudioProfile, VideoProfile
 from revenge.blackbeard.source import Source
+from revenge.playback.labels import audio_labels
 from revenge.playback.sources import indexed, source_of
 from revenge.store.records import ProbeResult, StreamInfo
 
@@ -141,14 +142,15 @@ def _audio_bitrate(track: StreamInfo) -> int:
 
 
 def audio_renditions(probe: ProbeResult) -> tuple[AudioProfile, ...]:
-    """One stereo AAC rendition per audio track, the file's default one marked."""
+    """One stereo AAC rendition per audio track, the file's default one marked (the first,
+    when several say they are)."""
     tracks = probe.audio
     default = next((t for t in tracks if t.default), tracks[0] if tracks else None)
     return tuple(
         AudioProfile(name=f"audio-{number}", track=track.index, bitrate=_audio_bitrate(track),
-                     language=track.language, label=track.title or track.language,
-                     default=track is default)
-        for number, track in enumerate(tracks))
+                     language=track.language, label=label, default=track is default)
+        for number, (track, label) in enumerate(zip(tracks, audio_labels(tracks),
+                                                    strict=True)))
 
 
 def build_ladder(probe: ProbeResult, *, segment_duration: float = 6.0,

@@ -11,6 +11,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
+from revenge.blackbeard.contract import AudioProfile
 from revenge.blackbeard.interface import MediaFailed, TranscoderError
 from revenge.blackbeard.timeline import Timeline
 from revenge.config.model import PlaybackConfig
@@ -28,11 +29,19 @@ from revenge.playback.errors import (
 )
 from revenge.playback.ladder import Ladder, build_ladder
 from revenge.playback.session import Session, SessionOptions, State
+from revenge.playback.tracks import (
+    SubtitleRendition,
+    burned_track,
+    check_choice,
+    default_audio,
+    subtitle_renditions,
+)
 from revenge.playback.transcodes import SharedTranscode, TranscodeManager
 from revenge.security.signing import UrlSigner, Verdict
 from revenge.store.accounts import User
 from revenge.store.interface import IStore
-from revenge.store.records import MediaRecord
+from revenge.store.records import MediaRecord, Preferences
+from revenge.subtitles.tracks import subtitle_tracks
 
 _log = Logger()
 PROGRESS_EVERY = 10.0  # seconds between progress writes implied by segment requests
@@ -111,6 +120,7 @@ class PlaybackService(Service):
                 progressed=record.position > 0,
                 user_name=record.options.get("user_name", ""),
                 client_address=record.options.get("client_address"),
+                preferences=Preferences.from_json(record.options.get("preferences") or {}),
             )
         if self._sessions:
             _log.info("{count} session(s) restored", count=len(self._sessions))
@@ -129,8 +139,14 @@ class PlaybackService(Service):
                 await self._end(session, persist=False)
 
     def _ladder(self, record: MediaRecord, options: SessionOptions) -> Ladder:
+        burn = burned_track(record, options)
         ladder = build_ladder(record.probe, segment_duration=self.settings.segment_duration,
-                              max_bitrate=options.max_bitrate, remux=self.settings.remux)
+                              max_bitrate=options.max_bitrate,
+                              remux=self.settings.remux and burn is None)
+        if burn is not None:
+            # A separate transcode: every picture has the subtitle drawn in.
+            ladder = attrs.evolve(ladder, video=tuple(
+                attrs.evolve(p, burn_subtitle=burn.stream_index) for p in ladder.video))
         if options.profile is not None:
             ladder = attrs.evolve(
                 ladder, video=tuple(p for p in ladder.video if p.name == options.profile))
@@ -153,6 +169,7 @@ class PlaybackService(Service):
         if not 0 <= options.start_position <= (record.probe.duration or 0.0):
             raise InvalidRequest("start_position is outside the media",
                                  code="bad_start_position")
+        check_choice(record, options)
         await self._ready()
         await self._make_room(user.id)
         if len(self.sessions_of(user.id)) >= self.settings.max_sessions_per_user:
@@ -162,13 +179,15 @@ class PlaybackService(Service):
             raise InvalidRequest("no such profile for this media", code="unknown_profile")
         if not ladder.video and not ladder.audio:
             raise Unplayable("the media has no audio or video")
-        direct = client is not None and can_direct_play(record, client, options.max_bitrate)
+        direct = client is not None and can_direct_play(record, client, options.max_bitrate) \
+            and not options.burn_subtitles
         now = self._clock.seconds()
         session = Session(
             id=secrets.token_urlsafe(12), user_id=user.id, media_id=media_id,
             mode="direct" if direct else "transcode", ladder=ladder, options=options,
             created_at=now, last_activity_at=now, position=options.start_position,
             user_name=user.name, client_address=client_address,
+            preferences=await self._store.preferences(user.id),
         )
         if not direct:
             await self.shared_for(session)
@@ -314,3 +333,24 @@ class PlaybackService(Service):
         """The id of the transcode the session streams from, if it has one now."""
         shared = self._shared.get(session.id)
         return shared.id if shared is not None else None
+
+    # -- tracks ----------------------------------------------------------------------------
+
+    def record_of(self, session: Session) -> MediaRecord | None:
+        """The library record of the session's media (None once it left the library)."""
+        return self._library.get(session.media_id)
+
+    def audio_default(self, session: Session) -> AudioProfile | None:
+        """The audio rendition the session starts with."""
+        return default_audio(session.ladder.audio, chosen=session.options.audio_track,
+                             preferences=session.preferences)
+
+    def subtitle_renditions(self, session: Session) -> tuple[SubtitleRendition, ...]:
+        """The text subtitle renditions the session's master playlist offers."""
+        record = self.record_of(session)
+        if record is None:
+            return ()
+        audio = self.audio_default(session)
+        return subtitle_renditions(subtitle_tracks(record), chosen=session.options.subtitle_track,
+                                   preferences=session.preferences,
+                                   audio_language=audio.language if audio else None)

@@ -9,7 +9,7 @@ import attrs
 
 from revenge.playback.adaptation import Adapter
 from revenge.playback.ladder import Ladder
-from revenge.store.records import SessionRecord
+from revenge.store.records import Preferences, SessionRecord
 
 
 class State(StrEnum):
@@ -38,6 +38,11 @@ class SessionOptions:
     max_bitrate: int | None = None
     profile: str | None = None
     abr: Literal["client", "server"] = "client"
+    # Positions among the media's audio tracks and subtitle tracks (None: the user's
+    # preferred languages decide); burn the chosen (picture) subtitle into the video.
+    audio_track: int | None = None
+    subtitle_track: int | None = None
+    burn_subtitles: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -96,6 +101,8 @@ class Session:
     position: float = 0.0
     user_name: str = ""
     client_address: str | None = None
+    # The user's preferred languages when the session opened (tracks not chosen follow them).
+    preferences: Preferences = attrs.field(factory=Preferences)
     # When the position segment requests imply was last written (heartbeats write at once).
     progress_saved_at: float = 0.0
     # Only real progress may move a resume position: set once a segment has been delivered
@@ -140,6 +147,7 @@ class Session:
     def to_record(self) -> SessionRecord:
         """The persisted form."""
         options = {**self.options.to_json(), "mode": self.mode, "user_name": self.user_name,
-                   "client_address": self.client_address}
+                   "client_address": self.client_address,
+                   "preferences": self.preferences.to_json()}
         return SessionRecord(self.id, self.user_id, self.media_id, self.state.value,
                              self.position, options, self.created_at, self.last_activity_at)

@@ -7,7 +7,7 @@ interlaced or HDR, and how far a seek must reach back to find a keyframe.
 
 from __future__ import annotations
 
-from revenge.blackbeard.source import Source, SourceAudio, SourceVideo, Transfer
+from revenge.blackbeard.source import Source, SourceAudio, SourceSubtitle, SourceVideo, Transfer
 from revenge.store.records import ProbeResult, StreamInfo
 
 # Containers with an index: a seek lands on the keyframe at or before its target.
@@ -41,8 +41,20 @@ def source_audio(stream: StreamInfo) -> SourceAudio:
         sample_rate=stream.sample_rate)
 
 
+# Picture subtitles ffmpeg decodes to bitmaps it can draw (not HDMV text subtitles: no
+# decoder; not teletext: pages, not pictures).
+BURNABLE = frozenset({"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub"})
+
+
+def burnable(probe: ProbeResult) -> tuple[SourceSubtitle, ...]:
+    """The picture subtitle tracks of the probed file, which a transcode may burn in."""
+    return tuple(SourceSubtitle(index=s.index, codec=s.codec or "unknown")
+                 for s in probe.streams if s.kind == "subtitle" and s.codec in BURNABLE)
+
+
 def source_of(probe: ProbeResult) -> Source:
-    """The source of a transcode of the probed file (its first video and every audio track)."""
+    """The source of a transcode of the probed file (its first video, every audio track and
+    every picture subtitle track)."""
     video = probe.video
     preroll = 0.0
     if not indexed(probe):
@@ -52,5 +64,6 @@ def source_of(probe: ProbeResult) -> Source:
         duration=probe.duration or 0.0,
         video=source_video(video) if video is not None else None,
         audio=tuple(source_audio(s) for s in probe.audio),
+        subtitles=burnable(probe),
         preroll=preroll,
     )

@@ -9,6 +9,7 @@ rendition, splices.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 
 from twisted.internet.defer import CancelledError
 from twisted.logger import Logger
@@ -16,14 +17,23 @@ from twisted.logger import Logger
 from revenge.blackbeard.contract import AudioProfile
 from revenge.blackbeard.interface import ITranscoder, MediaFailed, TranscoderError
 from revenge.blackbeard.naming import segment_index
+from revenge.blackbeard.timeline import MPEG_CLOCK, TS_OFFSET
 from revenge.playback.buffer import Delivery
 from revenge.playback.cmcd import Cmcd
 from revenge.playback.errors import PlaybackError, TranscoderFailed, Unplayable, not_found
 from revenge.playback.ladder import Variant
-from revenge.playback.manifest import ManifestError, rewrite_master, rewrite_media
+from revenge.playback.manifest import (
+    ManifestError,
+    rewrite_master,
+    rewrite_media,
+    subtitle_playlist,
+)
 from revenge.playback.service import PlaybackService
 from revenge.playback.session import Session
+from revenge.playback.tracks import SUBTITLE_PREFIX, SubtitleRendition
 from revenge.playback.transcodes import SharedTranscode
+from revenge.subtitles.service import SubtitleError, SubtitleService
+from revenge.subtitles.webvtt import segment_webvtt
 
 AUTO = "auto"
 _log = Logger()
@@ -39,27 +49,37 @@ def _failed(session: Session, error: Exception) -> PlaybackError:
 class Streaming:
     """Manifests and segments of sessions, through their shared transcodes."""
 
-    def __init__(self, *, playback: PlaybackService, transcoder: ITranscoder) -> None:
+    def __init__(self, *, playback: PlaybackService, transcoder: ITranscoder,
+                 subtitles: SubtitleService) -> None:
         self._playback = playback
         self._transcoder = transcoder
+        self._subtitles = subtitles
 
     async def master_playlist(self, session_id: str, token: str) -> str:
         """The master playlist, rewritten; the first segments are ready before it answers."""
         session = await self._playback.authorise(session_id, token)
         shared = await self._playback.shared_for(session)
         adapter = session.adapter
+        audio = self._playback.audio_default(session)
+        subtitles = self._playback.subtitle_renditions(session)
+        if subtitles:
+            self._warm_subtitles(session)
+
+        def rewrite(master: str, order: Callable[[Sequence[str]], Sequence[str]] | None) -> str:
+            return rewrite_master(master, token=token, order=order, subtitles=subtitles,
+                                  audio_default=audio.name if audio else None)
+
         try:
             if shared.master is None:
                 shared.master = (await self._transcoder.master_playlist(shared.id)).decode()
             await self._warm(session, shared)
             if not session.ladder.video:
-                return rewrite_master(shared.master, token=token)
+                return rewrite(shared.master, None)
             if adapter.server_abr:
                 best = adapter.allowed[0].name
-                text = rewrite_master(shared.master, token=token, order=lambda _: [best])
+                text = rewrite(shared.master, lambda _: [best])
                 return text.replace(f"{best}/index.m3u8", f"{AUTO}/index.m3u8")
-            return rewrite_master(shared.master, token=token,
-                                  order=lambda _: adapter.master_order())
+            return rewrite(shared.master, lambda _: adapter.master_order())
         except (TranscoderError, ManifestError) as e:
             raise _failed(session, e) from None
 
@@ -73,9 +93,9 @@ class Streaming:
             first = adapter.profile_for(None).name if adapter.server_abr \
                 else adapter.master_order()[0]
             names.append(first)
-        default = next((a for a in ladder.audio if a.default), None)
-        if default is not None:
-            names.append(default.name)
+        audio = self._playback.audio_default(session)
+        if audio is not None:
+            names.append(audio.name)
         try:
             for name in names:
                 await shared.buffer.ready(start, name)
@@ -94,6 +114,10 @@ class Streaming:
     async def media_playlist(self, session_id: str, profile: str, token: str) -> str:
         """One rendition's playlist (or the ``auto`` one), rewritten."""
         session = await self._playback.authorise(session_id, token)
+        if profile.startswith(SUBTITLE_PREFIX):
+            self._subtitle(session, profile)
+            self._warm_subtitles(session)
+            return subtitle_playlist(self._playback.timeline(session), token=token)
         name = self._rendition(session, profile)
         shared = await self._playback.shared_for(session)
         try:
@@ -101,6 +125,36 @@ class Streaming:
                                  token=token)
         except (TranscoderError, ManifestError) as e:
             raise _failed(session, e) from None
+
+    def _subtitle(self, session: Session, profile: str) -> SubtitleRendition:
+        found = next((r for r in self._playback.subtitle_renditions(session)
+                      if r.name == profile), None)
+        if found is None:
+            raise not_found("profile")
+        return found
+
+    def _warm_subtitles(self, session: Session) -> None:
+        record = self._playback.record_of(session)
+        if record is not None:
+            self._subtitles.warm(record)
+
+    async def subtitle_segment(self, session_id: str, profile: str, name: str,
+                               token: str) -> bytes:
+        """One WebVTT segment of a subtitle rendition: the cues overlapping its span, on the
+        timeline of the MPEG-TS segments beside it."""
+        session = await self._playback.authorise(session_id, token)
+        rendition = self._subtitle(session, profile)
+        timeline = self._playback.timeline(session)
+        index = int(name[:-4]) if name.endswith(".vtt") and name[:-4].isdigit() else None
+        record = self._playback.record_of(session)
+        if index is None or index >= timeline.count or record is None:
+            raise not_found("segment")
+        try:
+            cues = await self._subtitles.cues(record, rendition.track)
+        except SubtitleError as e:
+            raise TranscoderFailed(str(e), code="subtitles_unavailable") from None
+        return segment_webvtt(cues, timeline.start(index), timeline.end(index),
+                              mpegts=round(TS_OFFSET * MPEG_CLOCK)).encode()
 
     async def segment(
         self, session_id: str, profile: str, name: str, token: str, cmcd: Cmcd | None = None

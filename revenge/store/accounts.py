@@ -107,10 +107,11 @@ def users(connection: sqlite3.Connection) -> list[User]:
 
 
 def remove_user(connection: sqlite3.Connection, name: str) -> None:
-    """Delete a user and their tokens."""
+    """Delete a user, their tokens and their preferences."""
     with connection:
         user_id = _user_id(connection, name)
         connection.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
+        connection.execute("DELETE FROM preferences WHERE user_id = ?", (user_id,))
         connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
 

@@ -8,7 +8,7 @@ from twisted.internet.defer import Deferred
 from zope.interface import Interface
 
 from revenge.store.accounts import User
-from revenge.store.records import MediaRecord, SessionRecord
+from revenge.store.records import MediaRecord, Preferences, SessionRecord
 
 
 class IStore(Interface):
@@ -37,6 +37,12 @@ class IStore(Interface):
 
     def progress(user_id: str) -> Deferred[dict[str, float]]:
         """Every resume position of ``user_id``, by media id."""
+
+    def preferences(user_id: str) -> Deferred[Preferences]:
+        """``user_id``'s preferences (none set: the defaults)."""
+
+    def save_preferences(user_id: str, preferences: Preferences) -> Deferred[None]:
+        """Replace ``user_id``'s preferences; committed when the Deferred fires."""
 
     def save_session(record: SessionRecord) -> Deferred[None]:
         """Insert or replace a session; committed when the Deferred fires."""

@@ -64,6 +64,17 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE media ADD COLUMN probe TEXT;
     """,
+    # The subtitle files beside each media, as JSON ``[[path, size, mtime_ns], ...]``.
+    """
+    ALTER TABLE media ADD COLUMN sidecars TEXT NOT NULL DEFAULT '[]';
+    """,
+    # A user's preferences (``Preferences.to_json``): the languages players start in.
+    """
+    CREATE TABLE preferences (
+        user_id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    );
+    """,
 )
 
 

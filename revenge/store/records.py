@@ -143,8 +143,27 @@ class ProbeResult:
 
 
 @attrs.frozen
+class Sidecar:
+    """A subtitle file beside a media file (``Film.en.srt`` beside ``Film.mkv``), as the scan
+    saw it: its size and mtime say when what was made from it is stale."""
+
+    path: str  # absolute
+    size: int
+    mtime_ns: int
+
+    def to_json(self) -> list[Any]:
+        return [self.path, self.size, self.mtime_ns]
+
+    @classmethod
+    def from_json(cls, doc: list[Any]) -> Sidecar:
+        path, size, mtime_ns = doc
+        return cls(str(path), int(size), int(mtime_ns))
+
+
+@attrs.frozen
 class MediaRecord:
-    """A file of the library: where it is, its identity on disk, and its probe."""
+    """A file of the library: where it is, its identity on disk, its probe, and the subtitle
+    files beside it (sorted by file name)."""
 
     id: str
     path: str  # absolute; never built from a request
@@ -153,11 +172,28 @@ class MediaRecord:
     mtime_ns: int
     title: str
     probe: ProbeResult
+    sidecars: tuple[Sidecar, ...] = ()
 
     @property
     def relative_path(self) -> str:
         """The path below its media root: what the API shows instead of ``path``."""
         return self.path[len(self.root) :].lstrip("/")
+
+
+@attrs.frozen
+class Preferences:
+    """A user's preferred languages (BCP 47), for tracks a player did not choose."""
+
+    audio_language: str | None = None
+    subtitle_language: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Preferences:
+        return cls(**{k: v for k, v in doc.items()
+                      if k in ("audio_language", "subtitle_language") and isinstance(v, str)})
 
 
 @attrs.frozen

@@ -19,7 +19,14 @@ from revenge.store import accounts
 from revenge.store.accounts import User
 from revenge.store.interface import IStore
 from revenge.store.migrations import migrate
-from revenge.store.records import MediaRecord, ProbeResult, SessionRecord, StreamInfo
+from revenge.store.records import (
+    MediaRecord,
+    Preferences,
+    ProbeResult,
+    SessionRecord,
+    Sidecar,
+    StreamInfo,
+)
 
 T = TypeVar("T")
 _log = Logger()
@@ -80,7 +87,7 @@ class SQLiteStore:
         def read(connection: sqlite3.Connection) -> list[MediaRecord]:
             rows = connection.execute(
                 "SELECT id, path, root, size, mtime_ns, title, duration, container, bitrate,"
-                " streams, probe_error, probe FROM media"
+                " streams, probe_error, probe, sidecars FROM media"
             )
             return [_media_from_row(row) for row in rows]
 
@@ -93,8 +100,8 @@ class SQLiteStore:
             with connection:
                 connection.executemany(
                     "INSERT OR REPLACE INTO media (id, path, root, size, mtime_ns, title,"
-                    " duration, container, bitrate, streams, probe_error, probe)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " duration, container, bitrate, streams, probe_error, probe, sidecars)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     rows,
                 )
 
@@ -128,6 +135,24 @@ class SQLiteStore:
             return dict(rows.fetchall())
 
         return self._run(read)
+
+    def preferences(self, user_id: str) -> Deferred[Preferences]:
+        def read(connection: sqlite3.Connection) -> Preferences:
+            row = connection.execute(
+                "SELECT doc FROM preferences WHERE user_id = ?", (user_id,)).fetchone()
+            return Preferences.from_json(json.loads(row[0])) if row else Preferences()
+
+        return self._run(read)
+
+    def save_preferences(self, user_id: str, preferences: Preferences) -> Deferred[None]:
+        doc = json.dumps(preferences.to_json())
+
+        def write(connection: sqlite3.Connection) -> None:
+            with connection:
+                connection.execute("INSERT OR REPLACE INTO preferences (user_id, doc)"
+                                   " VALUES (?, ?)", (user_id, doc))
+
+        return self._run(write)
 
     def save_session(self, record: SessionRecord) -> Deferred[None]:
         row = (record.id, record.user_id, record.media_id, record.state, record.position,
@@ -176,12 +201,12 @@ def _media_to_row(record: MediaRecord) -> tuple[Any, ...]:
     streams = json.dumps([s.to_json() for s in probe.streams])
     return (record.id, record.path, record.root, record.size, record.mtime_ns, record.title,
             probe.duration, probe.container, probe.bitrate, streams, probe.error,
-            json.dumps(probe.to_json()))
+            json.dumps(probe.to_json()), json.dumps([s.to_json() for s in record.sidecars]))
 
 
 def _media_from_row(row: tuple[Any, ...]) -> MediaRecord:
     (id_, path, root, size, mtime_ns, title, duration, container, bitrate, streams,
-     error, whole) = row
+     error, whole, sidecars) = row
     if whole is not None:
         probe = ProbeResult.from_json(json.loads(whole))
     else:  # stored before the probe column: what the first probe knew
@@ -193,4 +218,5 @@ def _media_from_row(row: tuple[Any, ...]) -> MediaRecord:
             error=error,
             version=1,
         )
-    return MediaRecord(id_, path, root, size, mtime_ns, title, probe)
+    return MediaRecord(id_, path, root, size, mtime_ns, title, probe,
+                       tuple(Sidecar.from_json(s) for s in json.loads(sidecars)))

@@ -12,6 +12,7 @@ request size limits, timeouts, metrics of requests) is not here; that needs a re
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -26,8 +27,9 @@ from revenge.api.segments import SegmentRoute
 from revenge.config import Config
 from revenge.library.probe import IProbe
 from revenge.library.service import LibraryService
-from revenge.server import INTERNAL_TOKEN_HEADER, build_playback, public_app
+from revenge.server import INTERNAL_TOKEN_HEADER, build_playback, build_subtitles, public_app
 from revenge.store.records import MediaRecord
+from revenge.subtitles.service import SubtitleService
 from revenge.testing.client import Client
 from revenge.testing.probe import InlineProbe
 from revenge.testing.reactor import InlineThreadsClock
@@ -47,6 +49,15 @@ def _at_once(d: Deferred[None]) -> None:
     d.addErrback(failures.append)
     if failures:
         failures[0].raiseException()
+
+
+def _subtitles(config: Config, directory: Path, clock: InlineThreadsClock) -> SubtitleService:
+    """Subtitles extracted by the real ffmpeg (run by the real reactor) into ``directory``;
+    their file work inline and their timers on ``clock``, as the rest of the harness."""
+    from twisted.internet import reactor
+
+    return build_subtitles(config, reactor=reactor, directory=directory, threads=clock,
+                           clock=clock)
 
 
 class _SegmentsFirst(Resource):
@@ -73,7 +84,8 @@ class AppHarness:
     ``anonymous`` sends no token; ``new_user`` makes a user and a client with a token of
     theirs. The objects behind the app are attributes, for assertions and for steering:
     ``clock`` (advance it to expire URLs and idle sessions), ``transcoder``, ``store``,
-    ``library``, ``playback``, ``streaming``, ``cache``.
+    ``library``, ``playback``, ``streaming``, ``cache``, ``subtitles`` (real ffmpeg extractions
+    into a scratch directory removed by ``stop``).
     """
 
     def __init__(
@@ -86,6 +98,7 @@ class AppHarness:
         transcoder: FakeTranscoder | None = None,
         probe: IProbe | None = None,
         clock: InlineThreadsClock | None = None,
+        subtitles: SubtitleService | None = None,
     ) -> None:
         self.config = config if config is not None else Config()
         roots = (*self.config.library.media, *(str(f) for f in folders))
@@ -104,9 +117,15 @@ class AppHarness:
             store=self.store, probe=self.probe, roots=roots,
             extensions=self.config.library.extensions, reactor=self.clock,
             scan_on_start=self.config.library.scan_on_start and bool(roots))
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if subtitles is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="revenge-subtitles-")
+            subtitles = _subtitles(self.config, Path(self._scratch.name), self.clock)
+        self.subtitles = subtitles
+        self.library.when_gone(subtitles.forget)
         core = build_playback(self.config, library=self.library, store=self.store,
                               transcoder=self.transcoder, source=self._source,
-                              signing_key=SIGNING_KEY, clock=self.clock)
+                              signing_key=SIGNING_KEY, clock=self.clock, subtitles=subtitles)
         self.cache, self.transcodes = core.cache, core.transcodes
         self.playback, self.streaming = core.service, core.streaming
         self.app = public_app(self.config, library=self.library, store=self.store, core=core,
@@ -115,7 +134,7 @@ class AppHarness:
         self.resource = _SegmentsFirst(self.app.resource(), SegmentRoute(self.streaming).match)
         self.anonymous = Client(StubTreq(self.resource))  # type: ignore[no-untyped-call]
         self._services = MultiService()
-        for service in (self.library, self.playback):
+        for service in (self.library, self.subtitles, self.playback):
             self._services.addService(service)
         self._services.startService()
 
@@ -142,6 +161,8 @@ class AppHarness:
     def stop(self) -> None:
         """Stop the services as a server stops (sessions stay in the store)."""
         self._services.stopService()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
     def _source(self, media_id: str) -> tuple[str, dict[str, str]]:
         return self.source_url(media_id), {INTERNAL_TOKEN_HEADER: INTERNAL_TOKEN}

@@ -16,6 +16,7 @@ from revenge.store.records import MediaRecord, ProbeResult, StreamInfo
 __all__ = ["audio_record", "unprobeable_record", "video_record"]
 
 ROOT = "/media"
+_PICTURES = {"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle"}
 MP4 = "mov,mp4,m4a,3gp,3g2,mj2"
 
 
@@ -33,9 +34,12 @@ def _aac(index: int, *, language: str | None, default: bool) -> StreamInfo:
 
 def video_record(title: str, *, duration: float = 30.0, width: int = 320, height: int = 240,
                  languages: Sequence[str | None] = ("en",),
+                 subtitles: Sequence[tuple[str, str | None]] = (),
                  segment_duration: float = 6.0) -> MediaRecord:
     """An H.264/AAC MP4 (``{title}.mp4``), one AAC track per entry of ``languages`` (the
-    first is the default), its keyframes on every ``segment_duration`` (so it remuxes)."""
+    first is the default), a subtitle stream per ``(codec, language)`` of ``subtitles``
+    (``mov_text``, ``hdmv_pgs_subtitle``...), its keyframes on every ``segment_duration``
+    (so it remuxes)."""
     video = StreamInfo(
         index=0, kind="video", codec="h264", codec_string="avc1.64000d", profile="High",
         level=13, bitrate=400_000, duration=duration, width=width, height=height,
@@ -43,8 +47,11 @@ def video_record(title: str, *, duration: float = 30.0, width: int = 320, height
         pixel_format="yuv420p", field_order="progressive", color_transfer="sdr",
         keyframes_aligned_to=segment_duration, keyframe_interval=segment_duration)
     audio = [_aac(1 + n, language=lang, default=n == 0) for n, lang in enumerate(languages)]
+    text = [StreamInfo(index=1 + len(audio) + n, kind="subtitle", codec=codec, language=lang,
+                       text=codec not in _PICTURES) for n, (codec, lang) in enumerate(subtitles)]
     probe = ProbeResult(duration=duration, start=0.0, container=MP4,
-                        bitrate=400_000 + 128_000 * len(audio), streams=(video, *audio))
+                        bitrate=400_000 + 128_000 * len(audio),
+                        streams=(video, *audio, *text))
     return _record(f"{title}.mp4", title, probe, size=int(duration * 66_000))
 
 

@@ -22,7 +22,7 @@ from zope.interface import implementer
 from revenge.store import accounts
 from revenge.store.accounts import AccountError, User
 from revenge.store.interface import IStore
-from revenge.store.records import MediaRecord, ProbeResult, SessionRecord
+from revenge.store.records import MediaRecord, Preferences, ProbeResult, SessionRecord, Sidecar
 
 __all__ = ["MemoryStore"]
 
@@ -38,9 +38,11 @@ class _Token:
 
 
 def _copy_media(record: MediaRecord) -> MediaRecord:
-    """The record as it reads back from a store: its probe rebuilt from its JSON."""
+    """The record as it reads back from a store: its probe and sidecars rebuilt from JSON."""
     probe = ProbeResult.from_json(json.loads(json.dumps(record.probe.to_json())))
-    return attrs.evolve(record, probe=probe)
+    sidecars = tuple(Sidecar.from_json(json.loads(json.dumps(s.to_json())))
+                     for s in record.sidecars)
+    return attrs.evolve(record, probe=probe, sidecars=sidecars)
 
 
 def _copy_session(record: SessionRecord) -> SessionRecord:
@@ -55,6 +57,7 @@ class MemoryStore:
         self._open = False
         self._media: dict[str, MediaRecord] = {}
         self._progress: dict[tuple[str, str], tuple[float, float]] = {}
+        self._preferences: dict[str, Preferences] = {}
         self._sessions: dict[str, SessionRecord] = {}
         self._users: dict[str, User] = {}
         self._tokens: dict[str, _Token] = {}
@@ -113,6 +116,15 @@ class MemoryStore:
     def progress(self, user_id: str) -> Deferred[dict[str, float]]:
         return self._run(lambda: {media: position for (user, media), (position, _)
                                   in self._progress.items() if user == user_id})
+
+    def preferences(self, user_id: str) -> Deferred[Preferences]:
+        return self._run(lambda: self._preferences.get(user_id, Preferences()))
+
+    def save_preferences(self, user_id: str, preferences: Preferences) -> Deferred[None]:
+        def write() -> None:
+            self._preferences[user_id] = preferences
+
+        return self._run(write)
 
     def save_session(self, record: SessionRecord) -> Deferred[None]:
         def write() -> None:

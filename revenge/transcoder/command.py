@@ -15,15 +15,18 @@ from pathlib import Path
 import attrs
 
 from revenge.blackbeard.contract import AudioProfile, Rendition, TranscodeRequest, VideoProfile
+from revenge.blackbeard.timeline import TS_OFFSET
 from revenge.transcoder import picture, sound
 
-# Seconds MPEG-TS timestamps run ahead of the timeline (ffmpeg's default mux delay and
-# preload, pinned here because subtitles and players' timestamp maps depend on it).
-TS_OFFSET = 1.4
+# How long before a run's first frame a burning run starts reading, so that a caption on
+# screen there is drawn: its packet came when it appeared, and captions seldom last 7 s.
+SUBTITLE_LOOKBACK = 8.0
 # One MPEG-TS muxer for a whole run, so continuity counters run on across its segments (each
 # still opens with PAT and PMT); the run's first packets carry the discontinuity flag, which
-# is what marks a seam between two runs to a demuxer.
-_MUX = ["-avoid_negative_ts", "disabled", "-muxdelay", "0.7", "-muxpreload", "0.7",
+# is what marks a seam between two runs to a demuxer. Mux delay and preload add up to the
+# contract's TS_OFFSET, which subtitles' timestamp maps rest on.
+_MUX = ["-avoid_negative_ts", "disabled", "-muxdelay", f"{TS_OFFSET / 2}",
+        "-muxpreload", f"{TS_OFFSET / 2}",
         "-individual_header_trailer", "0", "-segment_format_options",
         "avoid_negative_ts=disabled:mpegts_flags=+initial_discontinuity"]
 
@@ -86,11 +89,21 @@ def _video(request: TranscodeRequest, profile: VideoProfile, start: int, directo
     frames = [picture.grid_start(t, rate) for t in timeline.starts[start:]]
     first = frames[0]
     half = 0.5 / float(rate)
-    args = _head(ffmpeg, request, timeline.start(start) - request.source.preroll)
-    args += ["-map", f"0:{source.index}", "-an", "-sn", "-dn",
-             "-threads", str(threads), "-filter_threads", "1",
-             "-vf", picture.video_filters(source, profile, rate=rate, first_frame=first,
-                                          end=request.duration)]
+    seek = timeline.start(start) - request.source.preroll
+    if profile.burn_subtitle is None:
+        args = _head(ffmpeg, request, seek)
+        args += ["-map", f"0:{source.index}", "-filter_threads", "1",
+                 "-vf", picture.video_filters(source, profile, rate=rate, first_frame=first,
+                                              end=request.duration)]
+    else:
+        # A caption shown before the seek point is drawn only if its packet is read: reach
+        # back far enough for one, decoding frames that the fps filter then drops.
+        args = _head(ffmpeg, request, seek - SUBTITLE_LOOKBACK)
+        args += ["-filter_complex_threads", "1", "-filter_complex",
+                 picture.burn_graph(source, profile, profile.burn_subtitle, rate=rate,
+                                    first_frame=first, end=request.duration),
+                 "-map", "[picture]"]
+    args += ["-an", "-sn", "-dn", "-threads", str(threads)]
     args += picture.x264_arguments(profile, rate=rate, longest_segment=timeline.longest,
                                    preset=preset)
     args += ["-force_key_frames", ",".join(f"{t:.9f}" for t in frames)]

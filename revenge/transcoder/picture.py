@@ -67,9 +67,8 @@ def codec_string(level: int) -> str:
     return f"avc1.6400{level:02x}"
 
 
-def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
-                  first_frame: float, end: float) -> str:
-    """The ``-vf`` graph of one run whose first frame is at ``first_frame``."""
+def _source_steps(source: SourceVideo, *, rate: Fraction, first_frame: float) -> list[str]:
+    """From the source's frames to upright, progressive pictures on the variant's grid."""
     steps = []
     if source.interlaced:
         # One frame per frame (not per field): the variant keeps the source's frame rate.
@@ -77,8 +76,13 @@ def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
     # Constant rate on the global grid; at 0 it also fills a late video start with its
     # first picture, so audio and video begin together.
     steps.append(f"fps=fps={rate.numerator}/{rate.denominator}:start_time={first_frame:.6f}")
-    steps.append(f"scale={profile.width}:{profile.height}:flags=bicubic"
-                 + (":out_color_matrix=bt709:out_range=tv" if source.transfer == "sdr" else ""))
+    return steps
+
+
+def _variant_steps(source: SourceVideo, profile: VideoProfile, *, end: float) -> list[str]:
+    """From those pictures to the variant's: its size, BT.709 SDR 4:2:0, ending at ``end``."""
+    steps = [f"scale={profile.width}:{profile.height}:flags=bicubic"
+             + (":out_color_matrix=bt709:out_range=tv" if source.transfer == "sdr" else "")]
     if source.transfer in _TRANSFER_NAMES:
         steps.append(_TONEMAP.format(tin=_TRANSFER_NAMES[source.transfer]))
     steps.append("format=yuv420p")
@@ -89,7 +93,30 @@ def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
     # A picture that ends before the media does holds its last frame; nothing runs past it.
     steps.append("tpad=stop_mode=clone:stop=-1")
     steps.append(f"trim=end={end:.6f}")
-    return ",".join(steps)
+    return steps
+
+
+def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
+                  first_frame: float, end: float) -> str:
+    """The ``-vf`` graph of one run whose first frame is at ``first_frame``."""
+    return ",".join([*_source_steps(source, rate=rate, first_frame=first_frame),
+                     *_variant_steps(source, profile, end=end)])
+
+
+def burn_graph(source: SourceVideo, profile: VideoProfile, subtitle: int, *, rate: Fraction,
+               first_frame: float, end: float) -> str:
+    """The ``-filter_complex`` graph of a run that draws picture subtitle stream
+    ``subtitle`` into every frame; its output is ``[picture]``.
+
+    The captions go onto the upright source picture before it is scaled, where the
+    bitmaps' positions (made for the source's size) hold; ffmpeg draws the subtitle stream
+    as a picture of that size, transparent where no caption is. Past the subtitles' last
+    packet the picture passes through as it is.
+    """
+    before = ",".join(_source_steps(source, rate=rate, first_frame=first_frame))
+    after = ",".join(_variant_steps(source, profile, end=end))
+    return (f"[0:{source.index}]{before}[source];"
+            f"[source][0:{subtitle}]overlay=eof_action=pass:format=auto,{after}[picture]")
 
 
 def x264_arguments(profile: VideoProfile, *, rate: Fraction, longest_segment: float,

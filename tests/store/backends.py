@@ -13,7 +13,7 @@ from twisted.internet.interfaces import IReactorThreads
 from revenge.store import accounts
 from revenge.store.accounts import User
 from revenge.store.interface import IStore
-from revenge.store.records import MediaRecord, ProbeResult, StreamInfo
+from revenge.store.records import MediaRecord, ProbeResult, Sidecar, StreamInfo
 from revenge.store.sqlite import SQLiteStore
 from revenge.testing import MemoryStore
 
@@ -40,6 +40,8 @@ RECORD = MediaRecord(
                        default=True, forced=True),
         ),
     ),
+    sidecars=(Sidecar("/media/films/a.en.srt", 120, 7),
+              Sidecar("/media/films/a.fr.forced.ass", 300, 8)),
 )
 
 

@@ -12,7 +12,13 @@ from zope.interface.verify import verifyObject
 
 from revenge.store.accounts import AccountError, User
 from revenge.store.interface import IStore
-from revenge.store.records import PROBE_VERSION, MediaRecord, ProbeResult, SessionRecord
+from revenge.store.records import (
+    PROBE_VERSION,
+    MediaRecord,
+    Preferences,
+    ProbeResult,
+    SessionRecord,
+)
 from tests.store.backends import RECORD, Backend
 
 FAILED = MediaRecord("bad", "/media/b.mp4", "/media", 1, 1, "b",
@@ -180,3 +186,15 @@ async def test_the_first_admin_is_made_once_and_only_on_an_empty_store(
 async def test_a_store_with_users_gets_no_first_admin(backend: Backend, store: IStore) -> None:
     backend.add_user("alice")
     assert await store.ensure_first_admin() is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_preferences_are_per_user_and_replaced(store: IStore) -> None:
+    assert await store.preferences("u1") == Preferences()
+    await store.save_preferences("u1", Preferences(audio_language="fr"))
+    await store.save_preferences("u1", Preferences(audio_language="de",
+                                                   subtitle_language="en"))
+    await store.save_preferences("u2", Preferences(subtitle_language="ja"))
+    assert await store.preferences("u1") == Preferences(audio_language="de",
+                                                        subtitle_language="en")
+    assert await store.preferences("u2") == Preferences(subtitle_language="ja")

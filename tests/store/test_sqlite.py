@@ -72,6 +72,7 @@ async def test_rows_from_before_the_probe_column_read_as_version_1(tmp_path: Pat
         assert [(s.kind, s.codec) for s in old.probe.streams] == [("video", "h264"),
                                                                    ("audio", "aac")]
         assert old.probe.video is not None and old.probe.video.width == 320
+        assert old.sidecars == ()
         # Same size and mtime, but an older probe: the next scan probes it again.
         same = FoundFile(old.path, old.root, old.size, old.mtime_ns)
         assert same.id == old.id
