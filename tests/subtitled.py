@@ -322,6 +322,23 @@ def make_film(directory: Path) -> Film:
     return film
 
 
+def blu_ray_rip(film: Film, path: Path) -> Path:
+    """The film's picture and French sound with its PGS captions as a Blu-ray has them:
+    placed on a 1920x1080 canvas (a smaller rip that kept the disc's subtitles). Scaled to
+    the film's 640x360, each caption covers ``CAPTION_BOX``."""
+    scale = 1920 // WIDTH
+    _, _, width, height = CAPTION_BOX
+    box = pgs.framed_box(width * scale, height * scale, 6 * scale)
+    disc = [pgs.Caption(start=c.start, end=c.end, x=c.x * scale, y=c.y * scale, bitmap=box)
+            for c in film.captions]
+    with tempfile.TemporaryDirectory() as scratch:
+        sup = Path(scratch) / "disc.sup"
+        sup.write_bytes(pgs.sup(disc, width=1920, height=1080))
+        _ffmpeg("-i", str(film.mkv), "-i", str(sup), "-map", "0:v", "-map", "0:a:1",
+                "-map", "1", "-c", "copy", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def subtitled_film(tmp_path_factory: pytest.TempPathFactory) -> Film:
     """The subtitled film, made once per test session."""

@@ -54,6 +54,10 @@ class SourceSubtitle:
 
     index: int = checked("integer", **_INDEX)  # stream index in the file
     codec: str = checked("text", max_length=32)  # hdmv_pgs_subtitle, dvd_subtitle, ...
+    # The picture size the captions are placed on, where the source says (PGS); else
+    # the video's is assumed (a PGS track's without one: a Blu-ray's 1920x1080).
+    width: int | None = checked("integer", None, low=2, high=MAX_SIDE)
+    height: int | None = checked("integer", None, low=2, high=MAX_SIDE)
 
 
 @attrs.frozen(kw_only=True)
@@ -72,6 +76,13 @@ class Source:
     def track(self, index: int) -> SourceAudio:
         """The audio track with stream index ``index``."""
         for track in self.audio:
+            if track.index == index:
+                return track
+        raise KeyError(index)
+
+    def subtitle(self, index: int) -> SourceSubtitle:
+        """The picture subtitle track with stream index ``index``."""
+        for track in self.subtitles:
             if track.index == index:
                 return track
         raise KeyError(index)

@@ -20,8 +20,9 @@ from av.video.stream import VideoStream
 from revenge.library.extent import better_than_header, measure_ends
 from revenge.library.head import read_head
 from revenge.library.keyframes import Keyframes, cheap_to_scan, keyframes
+from revenge.library.pgs import PGS, presentation_sizes
 from revenge.library.streams import stream_info, stream_times
-from revenge.store.records import ProbeResult
+from revenge.store.records import ProbeResult, StreamInfo
 
 T = TypeVar("T")
 
@@ -69,10 +70,21 @@ def probe_container(container: InputContainer, *, path: Path, size: int,
                     end=ends.get(s.index) if measured else None,
                     keyframes=found if s is video else None)
         for s in container.streams)
+    streams = _with_canvases(container, streams)
     tags = _tags(container)
     return ProbeResult(duration=duration, start=start, container=container.format.name,
                        bitrate=container.bit_rate or None, title=tags.get("title"),
                        streams=streams, tags=tags, truncated=truncated)
+
+
+def _with_canvases(container: InputContainer,
+                   streams: tuple[StreamInfo, ...]) -> tuple[StreamInfo, ...]:
+    """PGS tracks with the picture size their captions are drawn for (as width, height)."""
+    pgs = [s for s in container.streams if s.type == "subtitle"
+           and any(i.index == s.index and i.codec == PGS for i in streams)]
+    sizes = _optional(lambda: presentation_sizes(container, pgs)) if pgs else None
+    return tuple(attrs.evolve(s, width=sizes[s.index][0], height=sizes[s.index][1])
+                 if sizes and s.index in sizes else s for s in streams)
 
 
 def _is_media(stream: Stream) -> bool:

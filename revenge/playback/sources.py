@@ -48,7 +48,8 @@ BURNABLE = frozenset({"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub
 
 def burnable(probe: ProbeResult) -> tuple[SourceSubtitle, ...]:
     """The picture subtitle tracks of the probed file, which a transcode may burn in."""
-    return tuple(SourceSubtitle(index=s.index, codec=s.codec or "unknown")
+    return tuple(SourceSubtitle(index=s.index, codec=s.codec or "unknown", width=s.width,
+                                height=s.height)
                  for s in probe.streams if s.kind == "subtitle" and s.codec in BURNABLE)
 
 

@@ -8,7 +8,7 @@ import attrs
 
 # Bumped whenever the probe learns something new: records probed by an older one are probed
 # again on the next scan, so nobody has to delete a database to see the new facts.
-PROBE_VERSION = 2
+PROBE_VERSION = 3
 
 
 @attrs.frozen(kw_only=True)
@@ -34,7 +34,7 @@ class StreamInfo:
     title: str | None = None
     default: bool = False
     forced: bool = False
-    # video
+    # video (and PGS subtitles: the picture size their captions are placed on)
     width: int | None = None  # coded picture
     height: int | None = None
     display_width: int | None = None  # as shown: sample aspect ratio and rotation applied

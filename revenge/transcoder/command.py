@@ -10,6 +10,7 @@ thresholds given relative to the run's first packet, which this module knows exa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -52,7 +53,9 @@ def command(request: TranscodeRequest, rendition: Rendition, start: int, directo
                   preset=preset)
 
 
-def _head(ffmpeg: str, request: TranscodeRequest, seek: float | None) -> list[str]:
+def _head(ffmpeg: str, request: TranscodeRequest, seek: float | None,
+          decoding: Sequence[str] = ()) -> list[str]:
+    """Everything up to the input, ``decoding`` (its decoders' options) just before it."""
     # Verbose: the segment muxer reports each segment it ends and each file it opens.
     args = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "verbose"]
     # The source is an HTTP Range consumer's URL; a connection the server closed while
@@ -66,7 +69,7 @@ def _head(ffmpeg: str, request: TranscodeRequest, seek: float | None) -> list[st
     args += ["-copyts", "-start_at_zero", "-noaccurate_seek"]
     if seek is not None and seek > 0:
         args += ["-ss", f"{seek:.6f}"]
-    return [*args, "-i", request.source_url]
+    return [*args, *decoding, "-i", request.source_url]
 
 
 def _segments(directory: Path, *, number: int, cuts: list[float]) -> list[str]:
@@ -98,9 +101,12 @@ def _video(request: TranscodeRequest, profile: VideoProfile, start: int, directo
     else:
         # A caption shown before the seek point is drawn only if its packet is read: reach
         # back far enough for one, decoding frames that the fps filter then drops.
-        args = _head(ffmpeg, request, seek - SUBTITLE_LOOKBACK)
+        subtitle = request.source.subtitle(profile.burn_subtitle)
+        canvas = picture.subtitle_canvas(source, subtitle)
+        args = _head(ffmpeg, request, seek - SUBTITLE_LOOKBACK,
+                     ["-canvas_size", f"{canvas[0]}x{canvas[1]}"] if canvas else [])
         args += ["-filter_complex_threads", "1", "-filter_complex",
-                 picture.burn_graph(source, profile, profile.burn_subtitle, rate=rate,
+                 picture.burn_graph(source, profile, subtitle, rate=rate,
                                     first_frame=first, end=request.duration),
                  "-map", "[picture]"]
     args += ["-an", "-sn", "-dn", "-threads", str(threads)]

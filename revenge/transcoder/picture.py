@@ -12,7 +12,7 @@ import math
 from fractions import Fraction
 
 from revenge.blackbeard.contract import VideoProfile
-from revenge.blackbeard.source import SourceVideo
+from revenge.blackbeard.source import SourceSubtitle, SourceVideo
 
 # The rates an encoded variant may have, as exact rationals (29.97 is 30000/1001).
 _STANDARD_RATES = (Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001),
@@ -103,20 +103,39 @@ def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
                      *_variant_steps(source, profile, end=end)])
 
 
-def burn_graph(source: SourceVideo, profile: VideoProfile, subtitle: int, *, rate: Fraction,
-               first_frame: float, end: float) -> str:
+# Blu-ray subtitles are placed on the disc's picture, which is this size on nearly all.
+BLU_RAY_CANVAS = (1920, 1080)
+
+
+def subtitle_canvas(source: SourceVideo, subtitle: SourceSubtitle) -> tuple[int, int] | None:
+    """The size captions are placed on, when it is not the source picture's (a 720p rip
+    of a Blu-ray keeping its subtitles); None when it is."""
+    canvas = (subtitle.width, subtitle.height) if subtitle.width and subtitle.height \
+        else BLU_RAY_CANVAS if subtitle.codec == "hdmv_pgs_subtitle" else None
+    return None if canvas in (None, (source.width, source.height)) else canvas
+
+
+def burn_graph(source: SourceVideo, profile: VideoProfile, subtitle: SourceSubtitle, *,
+               rate: Fraction, first_frame: float, end: float) -> str:
     """The ``-filter_complex`` graph of a run that draws picture subtitle stream
     ``subtitle`` into every frame; its output is ``[picture]``.
 
     The captions go onto the upright source picture before it is scaled, where the
     bitmaps' positions (made for the source's size) hold; ffmpeg draws the subtitle stream
-    as a picture of that size, transparent where no caption is. Past the subtitles' last
-    packet the picture passes through as it is.
+    as a picture of that size (of its own canvas, scaled to the source's, where that
+    differs), transparent where no caption is. Past the subtitles' last packet the picture
+    passes through as it is.
     """
     before = ",".join(_source_steps(source, rate=rate, first_frame=first_frame))
     after = ",".join(_variant_steps(source, profile, end=end))
-    return (f"[0:{source.index}]{before}[source];"
-            f"[source][0:{subtitle}]overlay=eof_action=pass:format=auto,{after}[picture]")
+    captions = f"[0:{subtitle.index}]"
+    graph = f"[0:{source.index}]{before}[source];"
+    if subtitle_canvas(source, subtitle) is not None:
+        graph += f"{captions}[source]scale2ref=w=rw:h=rh:flags=bilinear[captions][base];"
+        captions, base = "[captions]", "[base]"
+    else:
+        base = "[source]"
+    return graph + f"{base}{captions}overlay=eof_action=pass:format=auto,{after}[picture]"
 
 
 def x264_arguments(profile: VideoProfile, *, rate: Fraction, longest_segment: float,

@@ -22,7 +22,7 @@ from revenge.library.probe import probe_file
 from revenge.playback.sources import source_of
 from tests.frames import Picture, frame_at, scaled, video_packets
 from tests.loopback import stop_listening
-from tests.subtitled import CAPTION_BOX, Film
+from tests.subtitled import CAPTION_BOX, Film, blu_ray_rip
 from tests.transcoder.conftest import Blackbeard, serve, start_blackbeard
 
 pytestmark = pytest.mark.slow
@@ -35,12 +35,14 @@ PLAIN = {"name": "plain", "width": WIDTH, "height": HEIGHT, "bitrate": 600_000}
 DRAWN, NOISE = 40.0, 4.0
 
 
-@pytest_twisted.async_yield_fixture(params=["mkv", "dvb"])
+@pytest_twisted.async_yield_fixture(params=["mkv", "dvb", "rip"])
 async def burning(request: Any, subtitled_film: Film, tmp_path: Path
                   ) -> AsyncIterator[tuple[Blackbeard, dict[str, Any]]]:
-    """A Blackbeard reading the film (PGS in Matroska, or DVB in MPEG-TS), and the source
-    Revenge would describe to it: the probe's, picture subtitle tracks included."""
-    path = getattr(subtitled_film, request.param)
+    """A Blackbeard reading the film (PGS in Matroska, DVB in MPEG-TS, or a rip whose PGS
+    is placed on a Blu-ray's 1920x1080), and the source Revenge would describe to it: the
+    probe's, picture subtitle tracks included."""
+    path = blu_ray_rip(subtitled_film, tmp_path / "rip.mkv") if request.param == "rip" \
+        else getattr(subtitled_film, request.param)
     served, port = serve(path)
     blackbeard = await start_blackbeard(served, tmp_path / "work")
     try:
