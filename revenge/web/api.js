@@ -49,11 +49,13 @@ export async function call(path, { method = "GET", body, keepalive = false } = {
 export const api = {
   media: (offset, limit) => call(`/api/v1/media?offset=${offset}&limit=${limit}`),
   item: (id) => call(`/api/v1/media/${encodeURIComponent(id)}`),
-  open: (mediaId, startPosition) => call("/api/v1/playback/sessions", {
-    method: "POST", body: { media_id: mediaId, start_position: startPosition },
+  open: (mediaId, startPosition, tracks = {}) => call("/api/v1/playback/sessions", {
+    method: "POST", body: { media_id: mediaId, start_position: startPosition, ...tracks },
   }),
   session: (id) => call(`/api/v1/playback/sessions/${encodeURIComponent(id)}`),
   me: () => call("/api/v1/me"),
+  // Languages the next stream starts in; only the ones given change.
+  preferences: (languages) => call("/api/v1/me/preferences", { method: "PATCH", body: languages }),
   sessions: () => call("/api/v1/playback/sessions"),
   stop: (id) => call(`/api/v1/playback/sessions/${encodeURIComponent(id)}`, { method: "DELETE" }),
   // keepalive lets a heartbeat sent while the page goes away still arrive.

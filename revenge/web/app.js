@@ -29,6 +29,7 @@ const player = new Player({
   video: $("video"),
   title: $("player-title"),
   quality: $("quality"),
+  tracks: { audio: $("audio-track"), subtitles: $("subtitle-track") },
   stats: $("stats"),
   showStats: $("show-stats"),
   fields: {

@@ -1,6 +1,7 @@
 // The player: a playback session played with hls.js, progress heartbeats, quality menu, stats.
 
 import { api, rate } from "./api.js";
+import { TrackMenus } from "./tracks.js";
 
 const HEARTBEAT_MS = 10_000;
 const STATS_MS = 2_000;
@@ -25,8 +26,13 @@ function bufferAhead(video) {
 }
 
 export class Player {
-  constructor({ video, title, quality, stats, showStats, fields, music }, say) {
+  constructor({ video, title, quality, tracks, stats, showStats, fields, music }, say) {
     Object.assign(this, { video, title, quality, stats, showStats, fields, music, say });
+    // Burning a picture subtitle in (or out) is a new session from where the player is.
+    this.menus = new TrackMenus(tracks, {
+      onBurn: (track) => this.open(this.mediaId, this.video.currentTime,
+                                   track == null ? {} : { subtitle_track: track, burn_subtitles: true }),
+    });
     this.session = null;
     this.hls = null;
     this.servedFrom = null;
@@ -47,16 +53,17 @@ export class Player {
     return "playing";
   }
 
-  async open(mediaId, start) {
+  async open(mediaId, start, tracks = {}) {
     await this.close();
     const opening = this.generation;
+    this.mediaId = mediaId;
     const item = await api.item(mediaId);
     if (opening !== this.generation) return;
     this.title.textContent = item.title;
     document.title = `${item.title} – Revenge`;
     this.showMusic(item);
     const startAt = Math.min(Math.max(0, start || 0), Math.max(0, (item.duration ?? 1) - 1));
-    const session = await api.open(mediaId, startAt);
+    const session = await api.open(mediaId, startAt, tracks);
     if (opening !== this.generation) {
       // Closed (or reopened) while the session was being made: that session is not wanted.
       api.progress(session.session_id, startAt, "stopped").catch(() => {});
@@ -66,6 +73,7 @@ export class Player {
     this.servedFrom = null;
     this.listen();
     this.attach(session, startAt);
+    if (this.hls) this.menus.attach(this.hls, item, session);
     this.timers.push(setInterval(() => this.beat(this.state()), HEARTBEAT_MS),
                      setInterval(() => this.refreshStats(), STATS_MS));
     this.refreshStats();
@@ -210,6 +218,7 @@ export class Player {
     if (unloading) return;
     this.hls?.destroy();
     this.hls = null;
+    this.menus.detach();
     this.video.removeAttribute("src");
     this.video.load();
     for (const field of Object.values(this.fields)) field.textContent = "–";

@@ -11,21 +11,10 @@
 // REVENGE_LIBRARY_ONLY (file names, comma-separated) plays just those files.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 
-import { chromium } from "playwright-core";
+import { api as serverApi, openHarness } from "./harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "../..");
-const python = process.env.REVENGE_PYTHON ?? path.join(repo, ".venv/bin/python");
-const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const hlsCopy = path.join(here, "node_modules/hls.js/dist/hls.min.js");
 // Generous bounds for a 2-core machine transcoding 4K HDR; a healthy file takes seconds.
 const START = { timeout: 45_000, polling: 100 };
 const SEEK = { timeout: 45_000, polling: 100 };
@@ -36,10 +25,8 @@ const HOLES_AFTER_SEEK = ["bufferSeekOverHole"];
 // than the ~20 ms of silence hls.js puts before AAC's first frame.
 const START_SLACK = 0.03;
 
-let workdir;
-let launcher;
+let harness;
 let server; // {base, token, log, media: [{id, file, title, kind, duration, tags, ...}]}
-let context;
 let page;
 const offOrigin = [];
 let failedResponses = [];
@@ -104,34 +91,7 @@ const PLAY_PAGE = `<!doctype html>
 <script src="/__test/hls.min.js"></script>
 <script>(${recorder})();</script>`;
 
-function startServer(dir) {
-  launcher = spawn(python, ["-m", "tests.browser.launch_library", dir], {
-    cwd: repo, stdio: ["pipe", "pipe", "inherit"],
-  });
-  const exited = new Promise((resolve) => launcher.once("exit", resolve));
-  const firstLine = new Promise((resolve) => {
-    createInterface({ input: launcher.stdout }).once("line", resolve);
-  });
-  return Promise.race([
-    firstLine.then((line) => JSON.parse(line)),
-    exited.then((code) => { throw new Error(`the launcher exited (${code}) before serving`); }),
-  ]);
-}
-
-async function stopServer() {
-  if (!launcher || launcher.exitCode !== null) return;
-  const exited = new Promise((resolve) => launcher.once("exit", resolve));
-  launcher.stdin.end(); // the launcher stops twistd when its stdin closes
-  await exited;
-}
-
-function api(route, { method = "GET", body } = {}) {
-  const headers = { Authorization: `Bearer ${server.token}` };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  return fetch(server.base + route, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
+const api = (route, options) => serverApi(server, route, options);
 
 async function openSession(item) {
   const response = await api("/api/v1/playback/sessions", {
@@ -192,30 +152,12 @@ function bufferStarts(state) {
 }
 
 before(async () => {
-  workdir = await mkdtemp(path.join(tmpdir(), "revenge-library-"));
-  server = await startServer(workdir);
-  context = await chromium.launchPersistentContext(path.join(workdir, "chromium"), {
-    executablePath: browserPath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1000, height: 760 },
-  });
-  // No internet here: hls.js comes from the npm copy, anything else off-origin is refused.
-  const hls = await readFile(hlsCopy);
-  await context.route((url) => url.origin !== server.base, (route) => {
-    const url = route.request().url();
-    if (url.endsWith("/hls.min.js")) {
-      return route.fulfill({ body: hls, contentType: "text/javascript" });
-    }
-    offOrigin.push(url);
-    return route.abort();
-  });
-  page = context.pages()[0] ?? await context.newPage();
+  harness = await openHarness("tests.browser.launch_library", { offOrigin });
+  ({ server, page } = harness);
   await page.route(`${server.base}/__test/**`, (route) => {
     const { pathname } = new URL(route.request().url());
     if (pathname === "/__test/hls.min.js") {
-      return route.fulfill({ body: hls, contentType: "text/javascript" });
+      return route.fulfill({ body: harness.hls, contentType: "text/javascript" });
     }
     if (pathname === "/__test/play.html") {
       return route.fulfill({ body: PLAY_PAGE, contentType: "text/html; charset=utf-8" });
@@ -231,11 +173,7 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await context?.close();
-  await stopServer();
-  if (workdir) await rm(workdir, { recursive: true, force: true });
-});
+after(() => harness?.close());
 
 test("the library lists every file with its kind and a duration", () => {
   for (const item of server.media) {

@@ -7,70 +7,22 @@
 // (relative to the repository) to save a screenshot of the player during playback to.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 
-import { chromium } from "playwright-core";
+import { api, eventually, openHarness, repo } from "./harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "../..");
-const python = process.env.REVENGE_PYTHON ?? path.join(repo, ".venv/bin/python");
-const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const hlsCopy = path.join(here, "node_modules/hls.js/dist/hls.min.js");
 const WAIT = { timeout: 60_000, polling: 100 };
 
-let workdir;
-let launcher;
+let harness;
 let server; // {base, token, media_id, title, duration, log}
-let context;
 let page;
 const consoleErrors = [];
 const offOrigin = [];
 const failedResponses = [];
 const segmentRequests = [];
 
-function startServer(dir) {
-  launcher = spawn(python, ["-m", "tests.browser.launch", dir], {
-    cwd: repo, stdio: ["pipe", "pipe", "inherit"],
-  });
-  const exited = new Promise((resolve) => launcher.once("exit", resolve));
-  const firstLine = new Promise((resolve) => {
-    createInterface({ input: launcher.stdout }).once("line", resolve);
-  });
-  return Promise.race([
-    firstLine.then((line) => JSON.parse(line)),
-    exited.then((code) => { throw new Error(`the launcher exited (${code}) before serving`); }),
-  ]);
-}
-
-async function stopServer() {
-  if (!launcher || launcher.exitCode !== null) return;
-  const exited = new Promise((resolve) => launcher.once("exit", resolve));
-  launcher.stdin.end(); // the launcher stops twistd when its stdin closes
-  await exited;
-}
-
-function apiGet(route) {
-  return fetch(server.base + route, { headers: { Authorization: `Bearer ${server.token}` } })
-    .then((response) => response.json());
-}
-
-// Poll `probe` until it returns something truthy, within `timeout` ms.
-async function eventually(probe, what, timeout = 20_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const result = await probe();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(100);
-  }
-}
+const apiGet = (route) => api(server, route).then((response) => response.json());
 
 const video = () => page.evaluate(() => {
   const v = document.querySelector("video");
@@ -86,27 +38,8 @@ function playsPast(time, options = WAIT) {
 }
 
 before(async () => {
-  workdir = await mkdtemp(path.join(tmpdir(), "revenge-browser-"));
-  server = await startServer(workdir);
-  // A fresh profile in the work directory (launchPersistentContext passes --user-data-dir).
-  context = await chromium.launchPersistentContext(path.join(workdir, "chromium"), {
-    executablePath: browserPath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1000, height: 760 },
-  });
-  // No internet here: hls.js comes from the npm copy, anything else off-origin is refused.
-  const hls = await readFile(hlsCopy);
-  await context.route((url) => url.origin !== server.base, (route) => {
-    const url = route.request().url();
-    if (url.endsWith("/hls.min.js")) {
-      return route.fulfill({ body: hls, contentType: "text/javascript" });
-    }
-    offOrigin.push(url);
-    return route.abort();
-  });
-  page = context.pages()[0] ?? await context.newPage();
+  harness = await openHarness("tests.browser.launch", { offOrigin });
+  ({ server, page } = harness);
   page.on("console", (message) => {
     if (message.type() === "error") consoleErrors.push(message.text());
   });
@@ -121,11 +54,7 @@ before(async () => {
   });
 });
 
-after(async () => {
-  await context?.close();
-  await stopServer();
-  if (workdir) await rm(workdir, { recursive: true, force: true });
-});
+after(() => harness?.close());
 
 test("the token link signs in and the library lists the clip", async () => {
   await page.goto(`${server.base}/#token=${server.token}`);

@@ -1,5 +1,6 @@
 """Runs the Node/Playwright browser tests where their tools are installed: the web player on a
-clip (``player.test.mjs``) and every file of the real library in hls.js (``library.test.mjs``).
+clip (``player.test.mjs``), its audio and subtitle menus on the subtitled film
+(``tracks.test.mjs``) and every file of the real library in hls.js (``library.test.mjs``).
 
 It needs ``node``, Debian's Chromium (``/usr/bin/chromium``, or ``$CHROMIUM``) and the npm
 packages (``npm ci`` in ``tests/browser``); without them it skips and says which is missing.
@@ -47,6 +48,10 @@ def _node_test(script: str, **environment: str) -> None:
 
 def test_web_player_in_chromium() -> None:
     _node_test("player.test.mjs")
+
+
+def test_audio_and_subtitle_tracks_in_chromium() -> None:
+    _node_test("tracks.test.mjs")
 
 
 def test_every_library_file_plays_in_chromium(real_library: dict[str, Path]) -> None:
