@@ -15,6 +15,7 @@ from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import route
 from revenge.library.languages import bcp47
 from revenge.store.interface import IStore
+from revenge.store.records import SUBTITLE_MODES
 
 LANGUAGES = ("audio_language", "subtitle_language")
 
@@ -32,13 +33,25 @@ def install(app: Klein, *, auth: Authenticator, store: IStore) -> None:
 
     @route(app, "/api/v1/me/preferences", methods=("PUT", "PATCH"))
     async def set_preferences(request: IRequest) -> bytes:
-        """Set the languages named in the body (null clears one); others stay."""
+        """Set the languages (null clears one) and the subtitle mode named in the body;
+        others stay."""
         user = await auth.user(request)
         doc = json_body(request)
-        changes = {name: _language(doc, name) for name in LANGUAGES if name in doc}
+        changes: dict[str, str | None] = {
+            name: _language(doc, name) for name in LANGUAGES if name in doc}
+        if "subtitle_mode" in doc:
+            changes["subtitle_mode"] = _subtitle_mode(doc)
         preferences = attrs.evolve(await store.preferences(user.id), **changes)
         await store.save_preferences(user.id, preferences)
         return json_response(request, preferences.to_json())
+
+
+def _subtitle_mode(doc: dict[str, Any]) -> str:
+    mode = field(doc, "subtitle_mode", str, default="auto")  # null: back to auto
+    if mode not in SUBTITLE_MODES:
+        raise ApiError(400, "bad_field",
+                       f"subtitle_mode must be one of {', '.join(SUBTITLE_MODES)}")
+    return mode
 
 
 def _language(doc: dict[str, Any], name: str) -> str | None:

@@ -14,7 +14,7 @@ from revenge.api.auth import Authenticator, signed_or_bearer
 from revenge.api.errors import ApiError
 from revenge.api.routing import record_or_404, route
 from revenge.library.service import LibraryService
-from revenge.playback.labels import audio_labels, subtitle_label
+from revenge.playback.labels import audio_labels, subtitle_labels
 from revenge.security.signing import UrlSigner, Verdict
 from revenge.store.records import MediaRecord
 from revenge.subtitles.service import SubtitleError, SubtitleService
@@ -40,12 +40,12 @@ def tracks_json(record: MediaRecord, *, token: str | None) -> dict[str, Any]:
             for number, (t, label) in enumerate(zip(audio, audio_labels(audio), strict=True))],
         "subtitle_tracks": [
             {"track": t.number, "codec": t.codec, "language": t.language, "title": t.title,
-             "label": subtitle_label(t), "default": t.default, "forced": t.forced,
+             "label": label, "default": t.default, "forced": t.forced,
              "hearing_impaired": t.hearing_impaired, "text": t.text,
              "source": "sidecar" if t.sidecar else "embedded",
              "url": f"/api/v1/media/{record.id}/subtitles/{t.number}.vtt"
                     + (f"?t={token}" if token else "") if t.text else None}
-            for t in subtitles],
+            for t, label in zip(subtitles, subtitle_labels(subtitles), strict=True)],
     }
 
 

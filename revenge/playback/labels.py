@@ -41,10 +41,32 @@ def audio_labels(tracks: Sequence[StreamInfo]) -> list[str]:
     return unique_labels(names)
 
 
-def subtitle_label(track: SubtitleTrack) -> str:
+_SUBTITLE_KINDS = {"subrip": "SRT", "srt": "SRT", "ass": "ASS", "ssa": "SSA",
+                   "mov_text": "MP4 text", "webvtt": "WebVTT", "vtt": "WebVTT",
+                   "hdmv_pgs_subtitle": "PGS", "dvd_subtitle": "VobSub",
+                   "dvb_subtitle": "DVB"}
+
+
+def subtitle_labels(tracks: Sequence[SubtitleTrack]) -> list[str]:
+    """Menu names of a media's subtitle tracks (all of them, so that the API and the
+    playlists agree): two that would read the same are told apart by what they are
+    (``English`` embedded beside ``English (SRT file)``), then by position. A picture
+    track that shares a text track's name takes the mark, since playlists list text only."""
+    plain = [subtitle_label(t) for t in tracks]
+    everywhere = Counter(plain)
+    among_text = Counter(label for t, label in zip(tracks, plain, strict=True) if t.text)
+    return unique_labels([
+        subtitle_label(t, kind=True) if (among_text if t.text else everywhere)[label] > 1
+        else label for t, label in zip(tracks, plain, strict=True)])
+
+
+def subtitle_label(track: SubtitleTrack, *, kind: bool = False) -> str:
     """A menu name: its title, else its language's name, with what kind it is."""
     label = track.title or language_name(track.language) or track.language or \
         f"Subtitles {track.number + 1}"
     marks = [m for m, on in (("Forced", track.forced), ("SDH", track.hearing_impaired))
              if on and m.lower() not in label.lower()]
+    if kind:
+        name = _SUBTITLE_KINDS.get(track.codec, track.codec)
+        marks.append(f"{name} file" if track.sidecar else name)
     return f"{label} ({', '.join(marks)})" if marks else label

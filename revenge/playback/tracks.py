@@ -14,7 +14,7 @@ import attrs
 
 from revenge.blackbeard.contract import AudioProfile
 from revenge.playback.errors import InvalidRequest
-from revenge.playback.labels import subtitle_label, unique_labels
+from revenge.playback.labels import subtitle_labels
 from revenge.playback.session import SessionOptions
 from revenge.playback.sources import BURNABLE
 from revenge.store.records import MediaRecord, Preferences
@@ -60,12 +60,13 @@ def subtitle_renditions(tracks: Sequence[SubtitleTrack], *, chosen: int | None,
                         preferences: Preferences,
                         audio_language: str | None) -> tuple[SubtitleRendition, ...]:
     """The text subtitle tracks as renditions, at most one of them shown by default."""
-    text = [t for t in tracks if t.text]
-    labels = unique_labels([subtitle_label(t) for t in text])
+    labelled = [(t, label) for t, label in zip(tracks, subtitle_labels(tracks), strict=True)
+                if t.text]
+    text = [t for t, _ in labelled]
     default = _default_subtitle(text, chosen=chosen, preferences=preferences,
                                 audio_language=audio_language)
     return tuple(SubtitleRendition(track=t, label=label, default=t is default)
-                 for t, label in zip(text, labels, strict=True))
+                 for t, label in labelled)
 
 
 def _default_subtitle(text: Sequence[SubtitleTrack], *, chosen: int | None,
@@ -73,14 +74,18 @@ def _default_subtitle(text: Sequence[SubtitleTrack], *, chosen: int | None,
                       audio_language: str | None) -> SubtitleTrack | None:
     if chosen is not None:
         return next((t for t in text if t.number == chosen), None)
+    mode = preferences.subtitle_mode
+    if mode == "off":
+        return None
     wanted = preferences.subtitle_language
-    if wanted and not same_language(wanted, audio_language):
+    if wanted and mode != "forced" and (
+            mode == "always" or not same_language(wanted, audio_language)):
         full = [t for t in text if same_language(t.language, wanted) and not t.forced]
         if full:
             return next((t for t in full if not t.hearing_impaired), full[0])
     forced = next((t for t in text if t.forced and same_language(t.language, audio_language)),
                   None)
-    if forced is not None or wanted:
+    if forced is not None or wanted or mode == "forced":
         return forced
     return next((t for t in text if t.default), None)
 

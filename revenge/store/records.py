@@ -182,18 +182,29 @@ class MediaRecord:
 
 @attrs.frozen
 class Preferences:
-    """A user's preferred languages (BCP 47), for tracks a player did not choose."""
+    """A user's preferred languages (BCP 47), for tracks a player did not choose, and when
+    subtitles show by themselves (``SUBTITLE_MODES``)."""
 
     audio_language: str | None = None
     subtitle_language: str | None = None
+    subtitle_mode: str = "auto"
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Preferences:
-        return cls(**{k: v for k, v in doc.items()
-                      if k in ("audio_language", "subtitle_language") and isinstance(v, str)})
+        languages = {k: v for k, v in doc.items()
+                     if k in ("audio_language", "subtitle_language") and isinstance(v, str)}
+        mode = doc.get("subtitle_mode")
+        return cls(**languages, subtitle_mode=mode if mode in SUBTITLE_MODES else "auto")
+
+
+# When a stream shows subtitles the player did not ask for: "auto", the preferred language
+# when the sound is in another one, else forced captions in the sound's language, else the
+# file's default; "always", the preferred language even in the sound's own; "forced",
+# forced captions only; "off", none.
+SUBTITLE_MODES = ("auto", "always", "forced", "off")
 
 
 @attrs.frozen

@@ -1,7 +1,7 @@
 // Audio and subtitle menus over hls.js's tracks. Switching audio or subtitles stays in the
 // stream (the video encode goes on); a picture subtitle is drawn in by the server, which
 // takes a session of its own ("burn in"). Each choice is remembered as the user's preferred
-// language, so the next film starts in it.
+// language (and "Off" as off), so the next film starts in it.
 
 import { api } from "./api.js";
 
@@ -92,6 +92,14 @@ export class TrackMenus {
       hls.subtitleTrack = index;
       hls.subtitleDisplay = index >= 0;
     }
-    api.preferences({ subtitle_language: track?.lang ?? null }).catch(() => {});
+    api.preferences(subtitleChoice(track)).catch(() => {});
   }
+}
+
+// What a subtitle choice says for the next film: off; forced captions only; or this
+// language, shown even when it is the one spoken.
+function subtitleChoice(track) {
+  if (!track) return { subtitle_mode: "off" };
+  if (track.forced) return { subtitle_mode: "forced" };
+  return { subtitle_language: track.lang ?? null, subtitle_mode: "always" };
 }

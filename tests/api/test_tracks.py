@@ -98,21 +98,26 @@ def test_preferred_languages_choose_the_tracks_of_the_next_session(
 ) -> None:
     answer = alice.fetch("PATCH", "/api/v1/me/preferences",
                          json={"audio_language": "ger", "subtitle_language": "fre"})
-    assert answer.status == 200 and answer.json() == {"audio_language": "de",
-                                                      "subtitle_language": "fr"}
+    assert answer.status == 200 and answer.json() == {
+        "audio_language": "de", "subtitle_language": "fr", "subtitle_mode": "auto"}
     # Only what a request names changes; null clears.
     alice.fetch("PATCH", "/api/v1/me/preferences", json={"audio_language": None})
-    assert alice.get("/api/v1/me").json()["preferences"] == {"audio_language": None,
-                                                             "subtitle_language": "fr"}
+    assert alice.get("/api/v1/me").json()["preferences"] == {
+        "audio_language": None, "subtitle_language": "fr", "subtitle_mode": "auto"}
     alice.fetch("PATCH", "/api/v1/me/preferences", json={"audio_language": "de"})
     master = _master(alice, open_session(alice, film.id))
     # German sound, and French subtitles shown because the sound is not French.
     assert (_defaults(master, "AUDIO"), _defaults(master, "SUBTITLES")) == (["de"], ["fr"])
+    # Subtitles turned off stay off in the next stream.
+    alice.fetch("PATCH", "/api/v1/me/preferences", json={"subtitle_mode": "off"})
+    master = _master(alice, open_session(alice, film.id))
+    assert (_defaults(master, "AUDIO"), _defaults(master, "SUBTITLES")) == (["de"], [])
 
 
 @pytest.mark.parametrize(("body", "code"), [
     ({"audio_language": "klingon!"}, "bad_field"),
     ({"subtitle_language": 7}, "bad_field"),
+    ({"subtitle_mode": "sometimes"}, "bad_field"),
 ])
 def test_bad_preferences_are_refused(alice: Client, body: dict[str, Any], code: str) -> None:
     answer = alice.fetch("PATCH", "/api/v1/me/preferences", json=body)

@@ -309,6 +309,11 @@ test("a chosen subtitle shows its cue at the source time after a seek, and is re
   await playsPast(target.time + 2);
   const me = await apiGet("/api/v1/me");
   assert.equal(me.preferences.subtitle_language, text[sidecar].language);
+  assert.equal(me.preferences.subtitle_mode, "always");
+  // "Off" is remembered too: the next stream starts with no subtitles at all.
+  await page.selectOption("#subtitle-track", "off");
+  await eventually(async () => (await apiGet("/api/v1/me")).preferences.subtitle_mode === "off",
+                   "subtitles off remembered");
 });
 
 // Choose `value` in the subtitle menu, which opens a new session from where the video is,

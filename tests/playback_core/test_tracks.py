@@ -3,13 +3,14 @@ master playlist offers them (DEFAULT, FORCED, CHARACTERISTICS, one SUBTITLES gro
 
 from __future__ import annotations
 
+import attrs
 import m3u8
 import pytest
 
 from revenge.blackbeard.contract import AudioProfile
 from revenge.blackbeard.timeline import Timeline
 from revenge.library.language_names import language_name
-from revenge.playback.labels import audio_labels, subtitle_label, unique_labels
+from revenge.playback.labels import audio_labels, subtitle_label, subtitle_labels, unique_labels
 from revenge.playback.manifest import rewrite_master, subtitle_playlist
 from revenge.playback.tracks import default_audio, same_language, subtitle_renditions
 from revenge.store.records import Preferences, StreamInfo
@@ -60,9 +61,10 @@ TRACKS = [_subtitle(0, "en"), _subtitle(1, "fr", forced=True), _subtitle(2, "fr"
 
 
 def _default(preferred: str | None, audio: str | None, chosen: int | None = None,
-             tracks: list[SubtitleTrack] = TRACKS) -> int | None:
-    renditions = subtitle_renditions(tracks, chosen=chosen, audio_language=audio,
-                                     preferences=Preferences(subtitle_language=preferred))
+             tracks: list[SubtitleTrack] = TRACKS, mode: str = "auto") -> int | None:
+    renditions = subtitle_renditions(
+        tracks, chosen=chosen, audio_language=audio,
+        preferences=Preferences(subtitle_language=preferred, subtitle_mode=mode))
     shown = [r.track.number for r in renditions if r.default]
     assert len(shown) <= 1
     return shown[0] if shown else None
@@ -106,6 +108,31 @@ def test_labels_say_the_language_and_what_kind_of_track() -> None:
     assert unique_labels(["English", "English", "French"]) == ["English", "English (2)",
                                                                 "French"]
     assert same_language("pt-BR", "pt") and not same_language("en", None)
+
+
+@pytest.mark.parametrize(("mode", "preferred", "audio", "expected"), [
+    ("off", "en", "fr", None),  # off: nothing shows by itself, not even forced captions
+    ("off", None, "fr", None),
+    ("always", "fr", "fr", 2),  # always: my language's full track even when it is spoken
+    ("always", "ja", "fr", 1),  # ... else as auto
+    ("forced", "en", "fr", 1),  # forced: only the spoken language's forced captions
+    ("forced", "en", "de", None),
+])
+def test_the_subtitle_mode_decides_what_shows_by_itself(
+    mode: str, preferred: str | None, audio: str, expected: int | None
+) -> None:
+    assert _default(preferred, audio, mode=mode) == expected
+    assert _default(preferred, audio, chosen=5, mode=mode) == 5  # a choice is a choice
+
+
+def test_subtitle_labels_tell_same_name_tracks_apart_by_what_they_are() -> None:
+    sidecar = attrs.evolve(_subtitle(3, "en"), stream_index=None, sidecar="/m/Film.en.srt")
+    tracks = [_subtitle(0, "en"), _subtitle(1, "en", text=False), _subtitle(2, "fr"), sidecar,
+              _subtitle(4, "fr")]
+    assert subtitle_labels(tracks) == ["English (SRT)", "English (PGS)", "French (SRT)",
+                                       "English (SRT file)", "French (SRT) (5)"]
+    # Playlists list text tracks only: a picture track beside one takes the mark alone.
+    assert subtitle_labels(tracks[:3]) == ["English", "English (PGS)", "French"]
 
 
 def test_audio_labels_tell_same_language_tracks_apart_by_their_channels() -> None:
