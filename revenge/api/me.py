@@ -47,7 +47,7 @@ def install(app: Klein, *, auth: Authenticator, store: IStore) -> None:
 
 
 def _subtitle_mode(doc: dict[str, Any]) -> str:
-    mode = field(doc, "subtitle_mode", str, default="auto")  # null: back to auto
+    mode: str = field(doc, "subtitle_mode", str, default="auto")  # null: back to auto
     if mode not in SUBTITLE_MODES:
         raise ApiError(400, "bad_field",
                        f"subtitle_mode must be one of {', '.join(SUBTITLE_MODES)}")
