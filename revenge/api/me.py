@@ -37,11 +37,10 @@ def install(app: Klein, *, auth: Authenticator, store: IStore) -> None:
         others stay."""
         user = await auth.user(request)
         doc = json_body(request)
-        changes: dict[str, str | None] = {
-            name: _language(doc, name) for name in LANGUAGES if name in doc}
+        preferences = attrs.evolve(await store.preferences(user.id), **{
+            name: _language(doc, name) for name in LANGUAGES if name in doc})
         if "subtitle_mode" in doc:
-            changes["subtitle_mode"] = _subtitle_mode(doc)
-        preferences = attrs.evolve(await store.preferences(user.id), **changes)
+            preferences = attrs.evolve(preferences, subtitle_mode=_subtitle_mode(doc))
         await store.save_preferences(user.id, preferences)
         return json_response(request, preferences.to_json())
 
