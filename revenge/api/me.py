@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 from klein import Klein
 from twisted.web.iweb import IRequest
 
@@ -15,9 +14,7 @@ from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import route
 from revenge.library.languages import bcp47
 from revenge.store.interface import IStore
-from revenge.store.records import SUBTITLE_MODES
-
-LANGUAGES = ("audio_language", "subtitle_language")
+from revenge.store.records import SUBTITLE_MODES, Preferences
 
 
 def install(app: Klein, *, auth: Authenticator, store: IStore) -> None:
@@ -37,10 +34,11 @@ def install(app: Klein, *, auth: Authenticator, store: IStore) -> None:
         others stay."""
         user = await auth.user(request)
         doc = json_body(request)
-        preferences = attrs.evolve(await store.preferences(user.id), **{
-            name: _language(doc, name) for name in LANGUAGES if name in doc})
-        if "subtitle_mode" in doc:
-            preferences = attrs.evolve(preferences, subtitle_mode=_subtitle_mode(doc))
+        now = await store.preferences(user.id)
+        preferences = Preferences(
+            audio_language=_language(doc, "audio_language", now.audio_language),
+            subtitle_language=_language(doc, "subtitle_language", now.subtitle_language),
+            subtitle_mode=_subtitle_mode(doc) if "subtitle_mode" in doc else now.subtitle_mode)
         await store.save_preferences(user.id, preferences)
         return json_response(request, preferences.to_json())
 
@@ -53,8 +51,11 @@ def _subtitle_mode(doc: dict[str, Any]) -> str:
     return mode
 
 
-def _language(doc: dict[str, Any], name: str) -> str | None:
-    """A language tag from the body (``fre``, ``fr``, ``pt_BR``), normalised; null for none."""
+def _language(doc: dict[str, Any], name: str, now: str | None) -> str | None:
+    """A language tag from the body (``fre``, ``fr``, ``pt_BR``), normalised; null for none;
+    ``now`` when the body does not name it."""
+    if name not in doc:
+        return now
     value = field(doc, name, str)
     if value is None or value == "":
         return None
