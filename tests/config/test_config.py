@@ -91,7 +91,7 @@ def test_the_command_lines_pool_and_node_replace_the_files(tmp_path: Path) -> No
     path = _write(tmp_path, "[blackbeard]\nurl = 'http://a:1'\n[server]\nnode_name = 'x'\n")
     options = Options()
     options.parseOptions(["--blackbeard-url", "http://b:2", "--blackbeard-url", "http://c:3",
-                          "--node-name", "node-7"])
+                          "--node-name", "node-7"])  # type: ignore[no-untyped-call]
     config = load_config(path, options.overrides())
     assert config.blackbeard.external == ("http://b:2", "http://c:3")
     assert config.server.node == "node-7"
