@@ -21,11 +21,13 @@ from revenge.api.segments import SegmentRoute
 from revenge.api.site import RevengeSite
 from revenge.blackbeard.client import BlackbeardClient
 from revenge.blackbeard.interface import ITranscoder
-from revenge.blackbeard.service import BlackbeardHealthService
+from revenge.blackbeard.pool import BlackbeardPool
+from revenge.blackbeard.service import BlackbeardHealthService, client_pool
 from revenge.config import Config
 from revenge.ffmpeg import ffmpeg_binary
 from revenge.library.probe import PyAVProbe
 from revenge.library.service import LibraryService
+from revenge.observability.node import node_registry
 from revenge.playback.buffer import BufferPolicy
 from revenge.playback.cache import TranscodeCache
 from revenge.playback.service import PlaybackService
@@ -121,12 +123,15 @@ def build_playback(
 
 
 def public_app(config: Config, *, library: LibraryService, store: IStore, core: PlaybackCore,
-               checks: Mapping[str, Callable[[], bool]]) -> Klein:
-    """The public Klein app as ``config`` sets it up (the segment route is the Site's)."""
+               checks: Mapping[str, Callable[[], bool]],
+               details: Mapping[str, Callable[[], Any]] | None = None) -> Klein:
+    """The public Klein app as ``config`` sets it up (the segment route is the Site's);
+    its metrics carry the node's name."""
     return build_api(library=library, store=store, playback_service=core.service,
                      streaming=core.streaming, subtitles=core.subtitles,
                      max_ranges=config.stream.max_ranges, hls_js_url=config.web.hls_js_url,
-                     checks=checks)
+                     checks=checks, details=details,
+                     registry=node_registry(config.server.node))
 
 
 def build_service(config: Config, *, reactor: Any) -> RootService:
@@ -145,19 +150,21 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
         store, public_url=_public_url(config.server.listen[0])), _ProbeService(probe), library,
         subtitles]
     internal, source = _internal_listener(config, library, secrets, reactor)
-    client, transcoding = _blackbeard(config, reactor)
+    pool, transcoding = _blackbeard(config, reactor)
     children += transcoding
 
-    core = build_playback(config, library=library, store=store, transcoder=client,
+    core = build_playback(config, library=library, store=store, transcoder=pool,
                           source=source, signing_key=secrets.signing_key, clock=reactor,
                           subtitles=subtitles)
     children.append(core.service)
 
     api = public_app(config, library=library, store=store, core=core,
-                     checks={"store": store.is_open, "blackbeard": lambda: client.healthy})
+                     checks={"store": store.is_open, "blackbeard": lambda: pool.healthy},
+                     details={"node": lambda: config.server.node,
+                              "blackbeards": pool.describe})
     site = RevengeSite(api.resource(), listener="public", cors=config.server.cors,
                        timeout=config.server.connection_timeout,
-                       fast_route=SegmentRoute(core.streaming).match)
+                       fast_route=SegmentRoute(core.streaming).match, node=config.server.node)
     # Players' requests are let finish; Blackbeard's reads of originals are not waited for:
     # they end only once its encoders stop, which comes after (the transcoder stops later).
     children.append(DrainService([site], grace=config.server.shutdown_grace,
@@ -183,7 +190,8 @@ def _internal_listener(
     site = build_internal(library, token=secrets.internal_token,
                           max_ranges=config.stream.max_ranges,
                           timeout=config.server.connection_timeout,
-                          log_successes=config.server.log_internal_requests)
+                          log_successes=config.server.log_internal_requests,
+                          node=config.server.node)
     internal = listener(config.server.internal_listen, site, reactor=reactor,
                         write_timeout=config.server.write_timeout)
     internal.setName("internal")
@@ -197,27 +205,38 @@ def _internal_listener(
     return internal, source
 
 
-def _blackbeard(config: Config, reactor: Any) -> tuple[BlackbeardClient, list[Service]]:
-    """The transcoder's client, and the services behind it: Blackbeard embedded on a
-    loopback port of its own unless an external one is configured, then its health checks
-    (after it, so they start once it listens)."""
-    client = BlackbeardClient(base_url=config.blackbeard.url or "http://127.0.0.1:0",
-                              reactor=reactor, rng=random.Random())
+def _blackbeard(config: Config, reactor: Any) -> tuple[BlackbeardPool, list[Service]]:
+    """The pool of transcoders, and the services behind it: the configured Blackbeards, else
+    one embedded on a loopback port of its own; then their health checks (after it, so they
+    start once it listens)."""
+    urls = config.blackbeard.external
+    clients = [BlackbeardClient(base_url=url, reactor=reactor, rng=random.Random())
+               for url in urls]
     services: list[Service] = []
-    if not config.blackbeard.url:
-        transcoder = TranscoderService(
-            work_dir=config.data_path / "transcodes",
-            ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None),
-            reactor=reactor, max_encoders=config.blackbeard.max_encoders,
-            threads=config.blackbeard.encoder_threads)
-        embedded = listener("tcp:0:interface=127.0.0.1",
-                            RevengeSite(build_transcoder_app(transcoder).resource(),
-                                        listener="blackbeard"), reactor=reactor)
-        embedded.setName("blackbeard-web")
-        _bound_url(embedded, "", lambda url: setattr(client, "base_url", url))
-        services += [transcoder, embedded]
-    services.append(BlackbeardHealthService(client, clock=reactor))
-    return client, services
+    if not urls:
+        embedded = BlackbeardClient(base_url="http://127.0.0.1:0", reactor=reactor,
+                                    rng=random.Random(), name="embedded")
+        clients.append(embedded)
+        services += _embedded(config, reactor, embedded)
+    pool = client_pool(clients)
+    services.append(BlackbeardHealthService(pool, clients, clock=reactor))
+    return pool, services
+
+
+def _embedded(config: Config, reactor: Any, client: BlackbeardClient) -> list[Service]:
+    """Blackbeard in this process, on a loopback port ``client`` learns once bound."""
+    transcoder = TranscoderService(
+        work_dir=config.data_path / "transcodes",
+        ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None),
+        reactor=reactor, max_encoders=config.blackbeard.max_encoders,
+        threads=config.blackbeard.encoder_threads)
+    listening = listener("tcp:0:interface=127.0.0.1",
+                         RevengeSite(build_transcoder_app(transcoder).resource(),
+                                     listener="blackbeard", node=config.server.node),
+                         reactor=reactor)
+    listening.setName("blackbeard-web")
+    _bound_url(listening, "", lambda url: setattr(client, "base_url", url))
+    return [transcoder, listening]
 
 
 def _public_url(endpoint: str) -> str:

@@ -25,7 +25,8 @@ class Options(usage.Options):
         ["internal-listen", None, None,
          "Endpoint of the internal listener Blackbeard reads from (default loopback)."],
         ["data-dir", "d", None, "Directory for the database and secrets."],
-        ["blackbeard-url", None, None, "External Blackbeard base URL (default: embedded)."],
+        ["node-name", None, None,
+         "This node's name in X-Revenge-Node and the metrics (default: the host name)."],
         ["log-format", None, None, "Log format: text or json."],
     ]
 
@@ -33,6 +34,7 @@ class Options(usage.Options):
         super().__init__()  # type: ignore[no-untyped-call]
         self["listen"] = []
         self["media"] = []
+        self["blackbeard-url"] = []
 
     def opt_listen(self, endpoint: str) -> None:
         """Public endpoint to listen on (repeatable; default tcp:8080:interface=127.0.0.1)."""
@@ -41,6 +43,10 @@ class Options(usage.Options):
     def opt_media(self, directory: str) -> None:
         """A media directory to serve (repeatable)."""
         self["media"].append(directory)
+
+    def opt_blackbeard_url(self, url: str) -> None:
+        """An external Blackbeard's base URL (repeatable: a pool; default: embedded)."""
+        self["blackbeard-url"].append(url)
 
     def postOptions(self) -> None:
         parent = getattr(self, "parent", None)
@@ -54,14 +60,15 @@ class Options(usage.Options):
         if self["listen"]:
             server["listen"] = list(self["listen"])
         for option, key in (("internal-listen", "internal_listen"), ("data-dir", "data_dir"),
-                            ("log-format", "log_format")):
+                            ("log-format", "log_format"), ("node-name", "node_name")):
             if self[option] is not None:
                 server[key] = self[option]
         result: dict[str, dict[str, Any]] = {"server": server}
         if self["media"]:
             result["library"] = {"media": [str(Path(m).resolve()) for m in self["media"]]}
-        if self["blackbeard-url"] is not None:
-            result["blackbeard"] = {"url": self["blackbeard-url"]}
+        if self["blackbeard-url"]:
+            # The command line's pool replaces the config file's, ``url`` included.
+            result["blackbeard"] = {"url": "", "urls": list(self["blackbeard-url"])}
         return result
 
 

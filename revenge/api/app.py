@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from klein import Klein
+from prometheus_client import REGISTRY
+from prometheus_client.registry import CollectorRegistry
 
 from revenge.api import health, me, media, playback, sessions, web
 from revenge.api.auth import Authenticator
@@ -26,6 +29,8 @@ def build_api(
     checks: Mapping[str, Callable[[], bool]],
     max_ranges: int,
     hls_js_url: str,
+    details: Mapping[str, Callable[[], Any]] | None = None,
+    registry: CollectorRegistry = REGISTRY,
 ) -> Klein:
     """The public API app; route groups stay in their own modules."""
     app = Klein()
@@ -33,7 +38,7 @@ def build_api(
     app.url_map.merge_slashes = False
     auth = Authenticator(store)
     install_error_handlers(app)
-    health.install(app, checks=checks)
+    health.install(app, checks=checks, details=details, registry=registry)
     media.install(app, library=library, store=store, auth=auth,
                   check_direct_token=playback_service.check_direct_token,
                   signer=playback_service.signer, max_ranges=max_ranges, subtitles=subtitles)

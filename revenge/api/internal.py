@@ -68,7 +68,7 @@ class InternalRoutes(Resource):
 
 
 def build_internal(library: LibraryService, *, token: str, max_ranges: int,
-                   timeout: float, log_successes: bool) -> RevengeSite:
+                   timeout: float, log_successes: bool, node: str | None = None) -> RevengeSite:
     """The internal listener's ``Site``, with its two routes (served zero-copy when the
     listener is plain TCP: see ``revenge.api.listener``)."""
 
@@ -83,4 +83,4 @@ def build_internal(library: LibraryService, *, token: str, max_ranges: int,
         b"probe": _Probe(library, token),
     }
     return RevengeSite(InternalRoutes(routes), listener="internal", timeout=timeout,
-                       log_successes=log_successes)
+                       log_successes=log_successes, node=node)

@@ -17,6 +17,7 @@ from twisted.web.server import Request, Site
 from zope.interface import implementer
 
 from revenge.jsonerror import error_body, json_error
+from revenge.observability.node import NODE_HEADER
 from revenge.observability.request_log import RequestMeter
 
 SERVER = b"Revenge"  # no version: it helps attackers more than anyone else
@@ -60,7 +61,8 @@ CORS_HEADERS = {
     b"Access-Control-Allow-Methods": b"GET, HEAD, POST, DELETE, OPTIONS",
     b"Access-Control-Allow-Headers": b"Authorization, Content-Type, Range, CMCD-Request, "
                                      b"CMCD-Object, CMCD-Status, CMCD-Session",
-    b"Access-Control-Expose-Headers": b"Content-Length, Content-Range, X-Served-From, Location",
+    b"Access-Control-Expose-Headers": b"Content-Length, Content-Range, X-Served-From, "
+                                     b"X-Revenge-Node, Location",
     b"Access-Control-Max-Age": b"600",
 }
 
@@ -86,6 +88,8 @@ class RevengeRequest(Request):
         if isinstance(site, RevengeSite):
             site.in_flight.add(self)
             self.notifyFinish().addBoth(lambda _: site.in_flight.discard(self))
+            if site.node is not None:
+                self.setHeader(NODE_HEADER, site.node)  # type: ignore[no-untyped-call]
         super().process()  # type: ignore[no-untyped-call]
 
     def _handleStar(self) -> None:
@@ -121,7 +125,7 @@ class RevengeRequest(Request):
         transport = self.channel.transport
         if transport is None:
             return
-        transport.write(_BODY_TOO_LARGE)
+        transport.write(_stamped(self.channel, _BODY_TOO_LARGE))
         transport.loseConnection()
 
     def connectionLost(self, reason: Failure) -> None:
@@ -186,7 +190,7 @@ class RevengeChannel(HTTPChannel):
 
     def _refuse(self, response: bytes) -> None:
         if self.transport is not None:
-            self.transport.write(response)
+            self.transport.write(_stamped(self, response))
             self.loseConnection()  # type: ignore[no-untyped-call]
 
     def readConnectionLost(self) -> None:
@@ -204,8 +208,22 @@ class RevengeChannel(HTTPChannel):
         self.loseConnection()  # type: ignore[no-untyped-call]
 
 
+def _stamped(channel: HTTPChannel, response: bytes) -> bytes:
+    """A prepared refusal with the node's header, when the channel's site has a node."""
+    site = getattr(channel, "site", None)
+    node = site.node if isinstance(site, RevengeSite) else None
+    if node is None:
+        return response
+    head, rest = response.split(b"\r\n", 1)
+    return b"%s\r\n%s: %s\r\n%s" % (head, NODE_HEADER, node, rest)
+
+
 class RevengeSite(Site):
-    """``Site`` with structured request logging and metrics instead of an access-log file."""
+    """``Site`` with structured request logging and metrics instead of an access-log file.
+
+    With ``node``, every response it sends (refusals of malformed requests too) says which
+    node answered in ``X-Revenge-Node``.
+    """
 
     requestFactory = RevengeRequest
     # Plain HTTP/1.1 (no TLS, so no HTTP/2 negotiation to wrap).
@@ -214,7 +232,7 @@ class RevengeSite(Site):
     def __init__(
         self, resource: IResource, *, listener: str, cors: bool = False,
         fast_route: Callable[[Request], IResource | None] | None = None,
-        log_successes: bool = True, **kwargs: Any
+        log_successes: bool = True, node: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(resource, **kwargs)  # type: ignore[no-untyped-call]
         self.listener = listener
@@ -225,6 +243,7 @@ class RevengeSite(Site):
         # A hot route answered before the root resource (and Klein) is consulted.
         self.fast_route = fast_route
         self.in_flight: set[Request] = set()
+        self.node = node.encode("ascii") if node is not None else None
         self.meter = RequestMeter(listener)
 
     def getResourceFor(self, request: Request) -> IResource:

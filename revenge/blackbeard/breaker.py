@@ -34,16 +34,20 @@ class CircuitBreaker:
 
     Every attempt that ``acquire`` lets through must end in exactly one of ``succeeded``,
     ``failed`` or ``abandoned``, passing back the ``probe`` flag ``acquire`` returned.
+    ``name`` labels its metrics (which Blackbeard it guards).
     """
 
-    def __init__(self, *, policy: BreakerPolicy, clock: IReactorTime) -> None:
+    def __init__(self, *, policy: BreakerPolicy, clock: IReactorTime,
+                 name: str = "blackbeard") -> None:
         self.policy = policy
+        self.name = name
         self._clock = clock
         self.state: State = "closed"
         self.failures = 0  # consecutive failures while closed
         self._opened_at = 0.0
         self._probe_out = False
         self._listeners: list[Callable[[State], None]] = []
+        self._show("closed")
 
     def subscribe(self, listener: Callable[[State], None]) -> None:
         """Call ``listener(new_state)`` after every state change."""
@@ -106,13 +110,17 @@ class CircuitBreaker:
         if before == state:
             return
         self.state = state
-        for each in _STATES:
-            metrics.BREAKER_STATE.labels(each).set(1 if each == state else 0)
-        metrics.BREAKER_TRANSITIONS.labels(before, state).inc()
+        self._show(state)
+        metrics.BREAKER_TRANSITIONS.labels(self.name, before, state).inc()
         _log.warn("blackbeard circuit breaker {from_state} -> {to_state} "
-                  "(failures={failures}, cooldown={cooldown})", from_state=before,
-                  to_state=state, failures=self.failures, cooldown=self.policy.cooldown)
+                  "(failures={failures}, cooldown={cooldown}, blackbeard={blackbeard})",
+                  from_state=before, to_state=state, failures=self.failures,
+                  cooldown=self.policy.cooldown, blackbeard=self.name)
         if state != "open":
             self.failures = 0
         for listener in list(self._listeners):
             listener(state)
+
+    def _show(self, state: State) -> None:
+        for each in _STATES:
+            metrics.BREAKER_STATE.labels(self.name, each).set(1 if each == state else 0)

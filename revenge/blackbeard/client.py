@@ -69,6 +69,7 @@ class BlackbeardClient:
     ``reactor`` schedules timeouts, retry delays and the breaker's probe (a ``Clock`` in
     tests); when ``http`` is not given it also carries the connections of a persistent
     ``HTTPConnectionPool``. ``healthy`` is False while the breaker is open or half-open.
+    ``name`` labels its breaker's metrics (default: ``base_url``).
     """
 
     def __init__(
@@ -84,6 +85,7 @@ class BlackbeardClient:
         breaker: BreakerPolicy = BreakerPolicy(),  # noqa: B008 (frozen value)
         max_body: int = 64 * 1024 * 1024,
         max_connections: int = 16,
+        name: str | None = None,
     ) -> None:
         # Public and writable: the embedded transcoder's port is known only once it listens.
         self.base_url = base_url.rstrip("/")
@@ -100,7 +102,8 @@ class BlackbeardClient:
         self._segment_timeout = segment_timeout
         self._retry = retry
         self._max_body = max_body
-        self.breaker = CircuitBreaker(policy=breaker, clock=reactor)
+        self.name = name or self.base_url
+        self.breaker = CircuitBreaker(policy=breaker, clock=reactor, name=self.name)
         self.breaker.subscribe(self._breaker_moved)
         self._probe_call: IDelayedCall | None = None
 

@@ -6,6 +6,7 @@ is validated where it is declared. ``etc/revenge.toml`` documents each key with 
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,12 @@ def setting(
                                                   "pattern": pattern})
 
 
+def node_default() -> str:
+    """The host's name as a header value and label may carry it (at most 63 characters)."""
+    name = "".join(c if c.isalnum() or c in "-_." else "-" for c in socket.gethostname())
+    return name.strip("-.")[:63] or "revenge"
+
+
 @attrs.frozen
 class ServerConfig:
     """Listeners, data directory, logging and shutdown."""
@@ -41,6 +48,13 @@ class ServerConfig:
     write_timeout: float = setting(60.0, low=0.5, high=3600.0)
     cors: bool = setting(True)
     log_internal_requests: bool = setting(False)
+    # This node's name in X-Revenge-Node, the metrics' node label and logs; empty: host name.
+    node_name: str = setting("", pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,62})?$")
+
+    @property
+    def node(self) -> str:
+        """The node's name: configured, else the host's name."""
+        return self.node_name or node_default()
 
 
 @attrs.frozen
@@ -68,11 +82,19 @@ class FfmpegConfig:
 
 @attrs.frozen
 class BlackbeardConfig:
-    """The transcoder: an external Blackbeard at ``url``, else the embedded one."""
+    """The transcoders: external Blackbeards at ``urls`` (and ``url``), else the embedded
+    one."""
 
     url: str = setting("", pattern=r"^(https?://\S+)?$")
+    urls: tuple[str, ...] = setting((), pattern=r"^https?://\S+$")
     max_encoders: int = setting(4, low=1, high=64)
     encoder_threads: int = setting(2, low=1, high=64)
+
+    @property
+    def external(self) -> tuple[str, ...]:
+        """Every external Blackbeard's base URL, once each, ``url`` first (empty: embedded)."""
+        given = ((self.url,) if self.url else ()) + self.urls
+        return tuple(dict.fromkeys(u.rstrip("/") for u in given))
 
 
 @attrs.frozen

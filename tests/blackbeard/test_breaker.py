@@ -14,6 +14,7 @@ from tests.blackbeard.scripted import Script, answer, in_memory
 
 NO_RETRIES = RetryPolicy(retries=0)
 POLICY = BreakerPolicy(threshold=3, cooldown=30)
+NAME = "http://blackbeard.test:8081"  # the metrics label of ``in_memory``'s client
 
 
 def state(breaker: CircuitBreaker) -> State:
@@ -28,7 +29,7 @@ def healthy(client: BlackbeardClient) -> bool:
 
 def test_opens_after_the_threshold_of_consecutive_failures_and_fails_fast() -> None:
     opened = sample("revenge_blackbeard_client_breaker_transitions_total",
-                    from_state="closed", to_state="open")
+                    blackbeard=NAME, from_state="closed", to_state="open")
     script = Script([answer(502)])
     wired = in_memory(script, retry=NO_RETRIES, breaker=POLICY)
     for _ in range(2):
@@ -36,8 +37,9 @@ def test_opens_after_the_threshold_of_consecutive_failures_and_fails_fast() -> N
     assert wired.client.healthy and wired.client.breaker.state == "closed"
     failure_of(wired.client.status("t1"))
     assert state(wired.client.breaker) == "open" and not healthy(wired.client)
-    assert sample("revenge_blackbeard_client_breaker_state", state="open") == 1
-    assert sample("revenge_blackbeard_client_breaker_transitions_total",
+    assert sample("revenge_blackbeard_client_breaker_state", blackbeard=NAME,
+                  state="open") == 1
+    assert sample("revenge_blackbeard_client_breaker_transitions_total", blackbeard=NAME,
                   from_state="closed", to_state="open") == opened + 1
 
     e = failure_of(wired.client.segment("t1", "p", "0.ts"))

@@ -44,6 +44,9 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("server = 3\n", "[server] must be a table"),
         ("[web]\nhls_js_url = 'javascript:alert(1)'\n", "[web] hls_js_url: 'javascript"),
         ("[blackbeard]\nurl = 'ftp://x'\n", "[blackbeard] url: 'ftp://x' is not a valid"),
+        ("[blackbeard]\nurls = ['http://a:1', '']\n", "[blackbeard] urls[1]: '' is not a valid"),
+        ("[blackbeard]\nurls = 'http://a:1'\n", "[blackbeard] urls: expected a list"),
+        ("[server]\nnode_name = 'a b'\n", "[server] node_name: 'a b' is not a valid"),
     ],
 )
 def test_bad_values_name_the_key_and_file(tmp_path: Path, text: str, message: str) -> None:
@@ -73,3 +76,23 @@ def test_data_path_defaults_to_a_per_user_directory() -> None:
     assert Config().data_path.name == "revenge"
     configured = load_config(None, {"server": {"data_dir": "/srv/revenge"}})
     assert configured.data_path == Path("/srv/revenge")
+
+
+def test_a_single_url_and_a_pool_of_urls_make_one_list(tmp_path: Path) -> None:
+    assert Config().blackbeard.external == ()
+    path = _write(tmp_path, "[blackbeard]\nurl = 'http://a:1/'\n"
+                            "urls = ['http://b:2', 'http://a:1']\n")
+    assert load_config(path).blackbeard.external == ("http://a:1", "http://b:2")
+
+
+def test_the_command_lines_pool_and_node_replace_the_files(tmp_path: Path) -> None:
+    from revenge.tap import Options
+
+    path = _write(tmp_path, "[blackbeard]\nurl = 'http://a:1'\n[server]\nnode_name = 'x'\n")
+    options = Options()
+    options.parseOptions(["--blackbeard-url", "http://b:2", "--blackbeard-url", "http://c:3",
+                          "--node-name", "node-7"])  # type: ignore[no-untyped-call]
+    config = load_config(path, options.overrides())
+    assert config.blackbeard.external == ("http://b:2", "http://c:3")
+    assert config.server.node == "node-7"
+    assert load_config(None).server.node  # the host name when not set

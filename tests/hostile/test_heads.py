@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from revenge.config.model import node_default
 from tests.hostile.client import Listener, Reader, Target, poll, served_promptly
 from tests.hostile.conftest import TIMEOUT
 
@@ -47,6 +48,7 @@ def test_a_bad_head_gets_a_json_refusal_and_the_close(target: Target, listener: 
     assert answer.status == status, answer
     assert answer.headers["content-type"] == "application/json"
     assert answer.headers["server"] == "Revenge" and answer.headers["connection"] == "close"
+    assert answer.headers["x-revenge-node"] == node_default()  # refusals name the node too
     assert json.loads(answer.body)["error"]["code"]
 
 
@@ -58,6 +60,7 @@ def test_every_listener_says_server_revenge(target: Target) -> None:
             sock.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path)
             answer = Reader(sock).response()
         assert answer.headers["server"] == "Revenge", (port, answer.headers)
+        assert answer.headers["x-revenge-node"] == node_default(), (port, answer.headers)
 
 
 @pytest.mark.parametrize("whole", [False, True], ids=["404", "file range"])
