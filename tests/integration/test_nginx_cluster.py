@@ -4,6 +4,7 @@ spread over both, and when a node is killed its sessions' requests reach the oth
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import signal
@@ -36,6 +37,8 @@ def nodes(tmp_path: Path) -> Iterator[dict[str, Server]]:
 @pytest.fixture
 def balancer(tmp_path: Path, nodes: dict[str, Server]) -> Iterator[str]:
     if NGINX is None:
+        if os.environ.get("REVENGE_REQUIRE_NGINX"):  # CI installs it: missing is a failure
+            pytest.fail("nginx is not installed")
         pytest.skip("nginx is not installed")
     port = free_port()
     a, b = (f"127.0.0.1:{nodes[n].port}" for n in ("node-a", "node-b"))
