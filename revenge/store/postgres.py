@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg_pool import ConnectionPool
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
@@ -120,9 +120,22 @@ class PostgresStore(SqlStore):
         self._reactor = reactor
         self._threads = ThreadPool(minthreads=0, maxthreads=POOL_SIZE, name="revenge-store")
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._opening = False
+        self._waiting: list[Deferred[None]] = []
 
     def _in_thread(self, work: Callable[[], T]) -> Deferred[T]:
         return deferToThreadPool(self._reactor, self._threads, work)
+
+    def _when_open(self, work: Callable[[], T]) -> Deferred[T]:
+        """Run ``work`` in a thread once the store is open (work asked for while it opens
+        waits for it, as SQLite's queues behind its open on its one thread)."""
+        if self._pool is not None:
+            return self._in_thread(work)
+        if not self._opening:  # closed (its threads gone: they would never answer)
+            return fail(RuntimeError("the store is closed"))
+        opened: Deferred[None] = Deferred()
+        self._waiting.append(opened)
+        return opened.addCallback(lambda _: self._when_open(work))
 
     def _run(self, work: Callable[[SqlConnection], T]) -> Deferred[T]:
         def in_thread() -> T:
@@ -132,12 +145,13 @@ class PostgresStore(SqlStore):
             with pool.connection() as raw:
                 return work(PostgresConnection(raw))
 
-        return self._in_thread(in_thread)
+        return self._when_open(in_thread)
 
     def open(self) -> Deferred[None]:
         self._threads.start()
+        self._opening = True
 
-        def open_in_thread() -> None:
+        def open_in_thread() -> ConnectionPool[psycopg.Connection[Any]]:
             pool = ConnectionPool(self._url, min_size=1, max_size=POOL_SIZE, open=False,
                                   kwargs={"autocommit": True}, name="revenge-store",
                                   check=ConnectionPool.check_connection)
@@ -148,11 +162,20 @@ class PostgresStore(SqlStore):
             except BaseException:
                 pool.close()
                 raise
-            self._pool = pool
             _log.info("store open on PostgreSQL database {db}, schema version {version}",
                       db=_database(self._url), version=version)
+            return pool
 
-        return self._in_thread(open_in_thread)
+        async def opening() -> None:
+            try:
+                self._pool = await self._in_thread(open_in_thread)
+            finally:
+                self._opening = False
+                waiting, self._waiting = self._waiting, []
+                for waiter in waiting:
+                    waiter.callback(None)  # open: the work runs; failed: it fails, closed
+
+        return Deferred.fromCoroutine(opening())
 
     def close(self) -> Deferred[None]:
         def disconnect() -> None:
@@ -187,9 +210,16 @@ class PostgresStore(SqlStore):
             if not taken:
                 pool.putconn(raw)
                 return None
-            return Lease(lambda: self._in_thread(lambda: _give_back(pool, raw, name)))
+            return Lease(lambda: self._release(pool, raw, name))
 
-        return self._in_thread(take)
+        return self._when_open(take)
+
+    def _release(self, pool: ConnectionPool[psycopg.Connection[Any]],
+                 raw: psycopg.Connection[Any], name: str) -> Deferred[None]:
+        if self._pool is None:  # closed: no thread left; ending the session ends the lock
+            raw.close()
+            return succeed(None)
+        return self._in_thread(lambda: _give_back(pool, raw, name))
 
 
 def _give_back(pool: ConnectionPool[psycopg.Connection[Any]], raw: psycopg.Connection[Any],

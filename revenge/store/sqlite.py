@@ -107,9 +107,15 @@ class SQLiteStore(SqlStore):
         self._reactor = reactor
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="revenge-store")
         self._connection: SQLiteConnection | None = None
+        self._closed = False
         self._locks = LocalLocks()
 
     def _run(self, work: Callable[[SqlConnection], T]) -> Deferred[T]:
+        # Work asked for before the open completes waits behind it on the store's thread;
+        # after ``close`` that thread is gone and would never answer.
+        if self._closed:
+            return fail(RuntimeError("the store is closed"))
+
         def in_thread() -> T:
             if self._connection is None:
                 raise RuntimeError("the store is closed")
@@ -118,6 +124,7 @@ class SQLiteStore(SqlStore):
         return deferToThreadPool(self._reactor, self._pool, in_thread)
 
     def open(self) -> Deferred[None]:
+        self._closed = False
         self._pool.start()
 
         def open_in_thread() -> None:
@@ -132,6 +139,8 @@ class SQLiteStore(SqlStore):
             if self._connection is not None:
                 self._connection.raw.close()
                 self._connection = None
+
+        self._closed = True
 
         async def close_then_stop() -> None:
             try:
