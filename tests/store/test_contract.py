@@ -244,3 +244,18 @@ async def test_a_closed_store_refuses_work(store: IStore) -> None:
                  lambda: store.session("s1")):
         with pytest.raises(RuntimeError, match="closed"):
             await call()
+
+
+@pytest_twisted.ensureDeferred
+async def test_nanosecond_mtimes_and_clock_times_round_trip_exactly(store: IStore) -> None:
+    # 64-bit integers and 8-byte floats in every back end (PostgreSQL's INTEGER and REAL
+    # are 4 bytes: they would fail this).
+    record = attrs.evolve(RECORD, size=2**40 + 1, mtime_ns=1_764_590_000_123_456_789)
+    session = attrs.evolve(SESSION, position=5421.123456, created_at=1_764_590_000.123456,
+                           last_activity_at=1_764_590_001.654321)
+    await store.save_media([record])
+    await store.save_session(session)
+    await store.save_progress("u1", "m1", 5421.123456, 1_764_590_000.123456)
+    assert await store.all_media() == [record]
+    assert await store.session(session.id) == session
+    assert await store.progress("u1") == {"m1": 5421.123456}

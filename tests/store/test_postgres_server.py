@@ -30,8 +30,10 @@ def test_two_nodes_on_one_postgresql_serve_the_same_library_users_and_urls(
     token = admin(["--store-url", postgres_url, "token", "create", "alice"]).split()[0]
     with _node(tmp_path, "one", postgres_url, media, token) as one, \
             _node(tmp_path, "two", postgres_url, media, token) as two:
-        for node in (one, two):  # the store open, the embedded Blackbeard up
-            wait_for(lambda node=node: node.get("/readyz").status == 200, what="readiness")
+        def ready(server: Server) -> bool:  # the store open, the embedded Blackbeard up
+            return server.get("/readyz").status == 200
+
+        wait_for(lambda: ready(one) and ready(two), what="both nodes to be ready")
 
         def listed(server: Server) -> list[str]:
             return [m["id"] for m in server.get("/api/v1/media").json()["items"]]
