@@ -1,31 +1,33 @@
-"""``revenge-admin``: manage users and API tokens in a data directory's database.
+"""``revenge-admin``: manage users and API tokens in the server's database (SQLite in its data
+directory, or the PostgreSQL database its config's ``[store] url`` names).
 
     revenge-admin --data-dir DIR user add NAME [--admin]
     revenge-admin --data-dir DIR user list | user remove NAME
     revenge-admin --data-dir DIR token create NAME [--label TEXT]
     revenge-admin --data-dir DIR token list | token revoke ID
 
-Safe while the server runs: SQLite (WAL) takes the writes, and the server checks tokens
-against the database on every request, so a revocation applies at once.
+Safe while the server runs: the database takes the writes (SQLite in WAL mode), and the
+server checks tokens against it on every request, so a revocation applies at once.
 """
 
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from pathlib import Path
 
 from revenge.config import Config, ConfigError, load_config
 from revenge.store import accounts
-from revenge.store.migrations import migrate
+from revenge.store.choice import blocking_connection
+from revenge.store.sql import StoreUnavailable
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="revenge-admin", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", help="the server's data directory")
-    parser.add_argument("--config", help="the server's TOML config (for its data_dir)")
+    parser.add_argument("--config", help="the server's TOML config (its data_dir, [store] url)")
+    parser.add_argument("--store-url", help="the PostgreSQL URL of a cluster's store")
     kinds = parser.add_subparsers(dest="kind", required=True)
     for kind, actions in _COMMANDS.items():
         parsers = kinds.add_parser(kind).add_subparsers(dest="action", required=True)
@@ -48,22 +50,17 @@ _COMMANDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
+def _config(args: argparse.Namespace) -> Config:
     overrides = {"server": {"data_dir": args.data_dir}} if args.data_dir else {}
-    config: Config = load_config(Path(args.config) if args.config else None, overrides)
-    return config.data_path
+    if args.store_url:
+        overrides["store"] = {"url": args.store_url}
+    return load_config(Path(args.config) if args.config else None, overrides)
 
 
 def run(argv: list[str]) -> str:
     """Carry out one command; return what to print."""
     args = _parser().parse_args(argv)
-    path = _data_dir(args) / "revenge.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA foreign_keys = ON")
-        migrate(connection)
+    with blocking_connection(_config(args)) as connection:
         match (args.kind, args.action):
             case ("user", "add"):
                 user = accounts.add_user(connection, args.name, admin=args.admin)
@@ -84,16 +81,14 @@ def run(argv: list[str]) -> str:
             case ("token", "revoke"):
                 accounts.revoke_token(connection, args.id)
                 return f"token {args.id} revoked"
-        raise AssertionError("argparse let an unknown command through")
-    finally:
-        connection.close()
+    raise AssertionError("argparse let an unknown command through")
 
 
 def main() -> None:
     """Console entry point."""
     try:
         output = run(sys.argv[1:])
-    except (accounts.AccountError, ConfigError) as error:
+    except (accounts.AccountError, ConfigError, StoreUnavailable) as error:
         sys.exit(f"revenge-admin: {error}")
     if output:
         print(output)

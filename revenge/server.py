@@ -35,11 +35,11 @@ from revenge.playback.streaming import Streaming
 from revenge.playback.transcodes import TranscodeManager
 from revenge.rootservice import RootService
 from revenge.security.first_start import FirstStartService
-from revenge.security.secrets import Secrets, load_or_create_secrets
+from revenge.security.secrets import Secrets, load_or_create_secrets, shared_secrets
 from revenge.security.signing import UrlSigner
+from revenge.store.choice import blocking_connection, build_store
 from revenge.store.interface import IStore
 from revenge.store.service import StoreService
-from revenge.store.sqlite import SQLiteStore
 from revenge.subtitles.service import SubtitleService
 from revenge.transcoder.app import build_app as build_transcoder_app
 from revenge.transcoder.manager import TranscoderService
@@ -136,9 +136,8 @@ def public_app(config: Config, *, library: LibraryService, store: IStore, core: 
 
 def build_service(config: Config, *, reactor: Any) -> RootService:
     """Everything ``twistd revenge`` runs, as one ``RootService``."""
-    data = config.data_path
-    secrets = load_or_create_secrets(data)
-    store = SQLiteStore(data / "revenge.sqlite3", reactor=reactor)
+    secrets = _secrets(config)
+    store = build_store(config, reactor=reactor)
     probe = PyAVProbe(reactor=reactor, threads=config.library.probe_threads,
                       segment_duration=config.playback.segment_duration)
     library = LibraryService(store=store, probe=probe, roots=config.library.media,
@@ -180,6 +179,15 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     for child in children:
         root.addService(child)  # type: ignore[no-untyped-call]
     return root
+
+
+def _secrets(config: Config) -> Secrets:
+    """The node's secrets: the cluster's from a shared store (read before the reactor runs,
+    as the file is), else from the data directory."""
+    if config.store.url:
+        with blocking_connection(config) as connection:
+            return shared_secrets(connection)
+    return load_or_create_secrets(config.data_path)
 
 
 def _internal_listener(

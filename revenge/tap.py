@@ -10,6 +10,7 @@ from twisted.application.service import IService
 from twisted.python import usage
 
 from revenge.config import ConfigError, load_config
+from revenge.store.sql import StoreUnavailable
 
 
 class Options(usage.Options):
@@ -27,6 +28,8 @@ class Options(usage.Options):
         ["data-dir", "d", None, "Directory for the database and secrets."],
         ["node-name", None, None,
          "This node's name in X-Revenge-Node and the metrics (default: the host name)."],
+        ["store-url", None, None,
+         "PostgreSQL URL of the store every node shares (default: SQLite in the data dir)."],
         ["log-format", None, None, "Log format: text or json."],
     ]
 
@@ -66,6 +69,8 @@ class Options(usage.Options):
         result: dict[str, dict[str, Any]] = {"server": server}
         if self["media"]:
             result["library"] = {"media": [str(Path(m).resolve()) for m in self["media"]]}
+        if self["store-url"] is not None:
+            result["store"] = {"url": self["store-url"]}
         if self["blackbeard-url"]:
             # The command line's pool replaces the config file's, ``url`` included.
             result["blackbeard"] = {"url": "", "urls": list(self["blackbeard-url"])}
@@ -84,4 +89,8 @@ def makeService(options: Options) -> IService:
     except ConfigError as error:
         sys.stderr.write(f"revenge: config error: {error}\n")
         raise SystemExit(2) from None
-    return build_service(config, reactor=reactor)
+    try:
+        return build_service(config, reactor=reactor)
+    except StoreUnavailable as error:
+        sys.stderr.write(f"revenge: store unavailable: {error}\n")
+        raise SystemExit(1) from None

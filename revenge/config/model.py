@@ -58,6 +58,14 @@ class ServerConfig:
 
 
 @attrs.frozen
+class StoreConfig:
+    """Where the database is: empty, SQLite in the data directory; else a PostgreSQL URL
+    (``postgresql://user:password@host:5432/db``) that every node of a cluster shares."""
+
+    url: str = setting("", pattern=r"^((postgres|postgresql)://\S*)?$")
+
+
+@attrs.frozen
 class LibraryConfig:
     """Where the media is and how it is scanned."""
 
@@ -151,6 +159,7 @@ class Config:
     """Everything Revenge is configured with; ``source`` names the file it came from."""
 
     server: ServerConfig = attrs.field(factory=ServerConfig)
+    store: StoreConfig = attrs.field(factory=StoreConfig)
     library: LibraryConfig = attrs.field(factory=LibraryConfig)
     ffmpeg: FfmpegConfig = attrs.field(factory=FfmpegConfig)
     stream: StreamConfig = attrs.field(factory=StreamConfig)

@@ -1,4 +1,8 @@
-"""The library service: scans media roots and keeps the index in memory, backed by the store."""
+"""The library service: scans media roots and keeps the index in memory, backed by the store.
+
+Nodes sharing a store take turns to scan (the store's ``library-scan`` lock), and each looks
+at the store's media generation now and then to pick up what another node's scan changed.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from pathlib import Path
 import attrs
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
-from twisted.internet.interfaces import IReactorThreads
+from twisted.internet.interfaces import IReactorThreads, IReactorTime
+from twisted.internet.task import LoopingCall, deferLater
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -18,10 +23,14 @@ from twisted.python.failure import Failure
 from revenge.library.probe import IProbe
 from revenge.library.scan import FoundFile, plan_scan, walk_roots
 from revenge.store.interface import IStore
+from revenge.store.locks import Lease
 from revenge.store.records import MediaRecord, ProbeResult
 
 _log = Logger()
 _BATCH = 64  # files probed before their records are saved and become visible
+SCAN_LOCK = "library-scan"
+LOCK_RETRY = 2.0  # seconds between tries for the scan lock another node holds
+REFRESH_EVERY = 5.0  # seconds between looks at a shared store's media generation
 
 
 @attrs.frozen
@@ -53,6 +62,7 @@ class LibraryService(Service):
         extensions: Sequence[str],
         reactor: IReactorThreads,
         scan_on_start: bool = True,
+        clock: IReactorTime | None = None,
     ) -> None:
         self._store = store
         self._probe = probe
@@ -67,6 +77,11 @@ class LibraryService(Service):
         self.last_scan: ScanReport | None = None
         self.loaded: Deferred[None] = Deferred()
         self._gone_listeners: list[Callable[[str], object]] = []
+        self._clock = clock if clock is not None else IReactorTime(reactor)
+        self._generation: int | None = None  # of the store's media, as last read
+        self._refresher = LoopingCall(
+            lambda: Deferred.fromCoroutine(self._refresh_quietly()))
+        self._refresher.clock = self._clock
 
     def startService(self) -> None:
         super().startService()  # type: ignore[no-untyped-call]
@@ -74,11 +89,40 @@ class LibraryService(Service):
             lambda f: _log.failure("library failed to load", f)
         )
 
+    def stopService(self) -> None:
+        super().stopService()  # type: ignore[no-untyped-call]
+        if self._refresher.running:
+            self._refresher.stop()
+
     async def _start(self) -> None:
-        self._replace(await self._store.all_media())
+        await self.refresh()
         self.loaded.callback(None)
+        if self._store.shared and self.running:
+            self._refresher.start(REFRESH_EVERY, now=False).addErrback(
+                lambda f: _log.failure("library refresh stopped", f))
         if self._scan_on_start:
             await self.scan()
+
+    async def refresh(self) -> bool:
+        """Load the index again if the store's has changed since it was read (another node
+        scanned); whether it had. Media gone from it are told as a scan's are."""
+        generation = await self._store.media_generation()
+        if generation == self._generation:
+            return False
+        records = await self._store.all_media()
+        before = set(self._index)
+        self._generation = generation  # read first: a change after it is seen next time
+        self._replace(records)
+        self._tell_gone([media_id for media_id in before if media_id not in self._index])
+        return True
+
+    async def _refresh_quietly(self) -> None:
+        if self.scanning:  # the scan refreshes once it holds the lock, and writes after
+            return
+        try:
+            await self.refresh()
+        except Exception:
+            _log.failure("reading the library index again failed")
 
     # -- reading -------------------------------------------------------------------------
 
@@ -109,7 +153,7 @@ class LibraryService(Service):
     async def _scan_and_notify(self) -> None:
         result: ScanReport | Failure
         try:
-            result = await self._scan()
+            result = await self._locked_scan()
         except Exception:
             result = Failure()
         waiters, self._waiters = self._waiters, []
@@ -121,6 +165,22 @@ class LibraryService(Service):
         else:
             for waiter in waiters:
                 waiter.callback(result)
+
+    async def _locked_scan(self) -> ScanReport:
+        """Scan under the store's scan lock, once it is ours: a node that finds another
+        scanning waits its turn, then starts from the index that scan left."""
+        lease = await self._store.try_lock(SCAN_LOCK)
+        while lease is None:
+            await deferLater(self._clock, LOCK_RETRY, lambda: None)
+            lease = await self._store.try_lock(SCAN_LOCK)
+        try:
+            await self.refresh()
+            report = await self._scan()
+            # Nobody else writes the index while we hold the lock: our own writes are known.
+            self._generation = await self._store.media_generation()
+            return report
+        finally:
+            await _release(lease)
 
     async def _scan(self) -> ScanReport:
         started = time.monotonic()
@@ -177,6 +237,13 @@ class LibraryService(Service):
         self._index = {r.id: r for r in records}
         self._by_title = sorted(self._index.values(), key=lambda r: (r.title.casefold(), r.id))
 
+
+
+async def _release(lease: Lease) -> None:
+    try:
+        await lease.release()
+    except Exception:
+        _log.failure("releasing the scan lock failed")
 
 
 def _record(found: FoundFile, probe: ProbeResult | Failure) -> MediaRecord:

@@ -1,5 +1,5 @@
 """Users and API tokens: the rules every store keeps (names, the token's shape, its hash),
-and their SQLite form, shared by the store and ``revenge-admin``.
+and their SQL form (on any ``SqlConnection``), shared by the stores and ``revenge-admin``.
 
 A token reads ``rv_<id>_<secret>``; only a SHA-256 of the secret is stored (the secret has
 256 bits of entropy, so a slow hash adds nothing), and it is shown once, when created.
@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import time
 
 import attrs
+
+from revenge.store.sql import DuplicateRow, SqlConnection
 
 PREFIX = "rv"
 
@@ -46,7 +47,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-# -- the rules, whatever keeps the accounts (SQLite below, or revenge.testing's memory) --
+# -- the rules, whatever keeps the accounts (SQL below, or revenge.testing's memory) --
 
 def new_user(name: str, *, admin: bool = False) -> User:
     """A user with a fresh id, once ``name`` is checked."""
@@ -84,50 +85,49 @@ def secret_matches(secret_hash: str, secret: str) -> bool:
     return hmac.compare_digest(secret_hash, _hash(secret))
 
 
-# -- on a SQLite connection --------------------------------------------------------------
+# -- on a SQL connection -----------------------------------------------------------------
 
-def add_user(connection: sqlite3.Connection, name: str, *, admin: bool = False) -> User:
+def add_user(connection: SqlConnection, name: str, *, admin: bool = False) -> User:
     """Create a user."""
     user = new_user(name, admin=admin)
     try:
-        with connection:
-            connection.execute(
+        with connection.transaction():
+            connection.run(
                 "INSERT INTO users (id, name, is_admin, created_at) VALUES (?, ?, ?, ?)",
                 (user.id, name, int(admin), time.time()),
             )
-    except sqlite3.IntegrityError:
+    except DuplicateRow:
         raise AccountError(f"user {name!r} exists already") from None
     return user
 
 
-def users(connection: sqlite3.Connection) -> list[User]:
+def users(connection: SqlConnection) -> list[User]:
     """Every user, by name."""
-    rows = connection.execute("SELECT id, name, is_admin FROM users ORDER BY name")
+    rows = connection.query("SELECT id, name, is_admin FROM users ORDER BY name")
     return [User(i, n, bool(a)) for i, n, a in rows]
 
 
-def remove_user(connection: sqlite3.Connection, name: str) -> None:
+def remove_user(connection: SqlConnection, name: str) -> None:
     """Delete a user, their tokens and their preferences."""
-    with connection:
+    with connection.transaction():
         user_id = _user_id(connection, name)
-        connection.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
-        connection.execute("DELETE FROM preferences WHERE user_id = ?", (user_id,))
-        connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        connection.run("DELETE FROM tokens WHERE user_id = ?", (user_id,))
+        connection.run("DELETE FROM preferences WHERE user_id = ?", (user_id,))
+        connection.run("DELETE FROM users WHERE id = ?", (user_id,))
 
 
-def _user_id(connection: sqlite3.Connection, name: str) -> str:
-    row = connection.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
-    if row is None:
+def _user_id(connection: SqlConnection, name: str) -> str:
+    rows = connection.query("SELECT id FROM users WHERE name = ?", (name,))
+    if not rows:
         raise AccountError(f"no user {name!r}")
-    return str(row[0])
+    return str(rows[0][0])
 
 
-def create_token(connection: sqlite3.Connection, name: str, *, label: str = "") -> str:
+def create_token(connection: SqlConnection, name: str, *, label: str = "") -> str:
     """A new token for user ``name``; the returned text is the only copy of the secret."""
     user_id = _user_id(connection, name)
     token = new_token()
-    with connection:
-        connection.execute(
+    connection.run(
             "INSERT INTO tokens (id, user_id, secret_hash, label, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (token.id, user_id, token.secret_hash, label, time.time()),
@@ -135,46 +135,50 @@ def create_token(connection: sqlite3.Connection, name: str, *, label: str = "") 
     return token.text
 
 
-def tokens(connection: sqlite3.Connection) -> list[TokenInfo]:
+def tokens(connection: SqlConnection) -> list[TokenInfo]:
     """Every token's public facts."""
-    rows = connection.execute(
+    rows = connection.query(
         "SELECT t.id, u.name, t.label, t.created_at, t.revoked_at IS NOT NULL"
         " FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY u.name, t.created_at"
     )
     return [TokenInfo(i, u, label, c, bool(r)) for i, u, label, c, r in rows]
 
 
-def revoke_token(connection: sqlite3.Connection, token_id: str) -> None:
+def revoke_token(connection: SqlConnection, token_id: str) -> None:
     """Revoke a token at once."""
-    with connection:
-        done = connection.execute(
-            "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-            (time.time(), token_id),
-        )
-    if done.rowcount == 0:
+    done = connection.run(
+        "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        (time.time(), token_id),
+    )
+    if done == 0:
         raise AccountError(f"no active token {token_id!r}")
 
 
-def authenticate(connection: sqlite3.Connection, token: str) -> User | None:
+def authenticate(connection: SqlConnection, token: str) -> User | None:
     """The user a token belongs to, or None if it is malformed, unknown or revoked."""
     parsed = parse_token(token)
     if parsed is None:
         return None
     token_id, secret = parsed
-    row = connection.execute(
+    rows = connection.query(
         "SELECT t.secret_hash, u.id, u.name, u.is_admin FROM tokens t"
         " JOIN users u ON u.id = t.user_id WHERE t.id = ? AND t.revoked_at IS NULL",
         (token_id,),
-    ).fetchone()
-    if row is None or not secret_matches(row[0], secret):
+    )
+    if not rows:
         return None
-    return User(row[1], row[2], bool(row[3]))
+    secret_hash, user_id, name, is_admin = rows[0]
+    if not secret_matches(secret_hash, secret):
+        return None
+    return User(user_id, name, bool(is_admin))
 
 
-def ensure_first_admin(connection: sqlite3.Connection) -> str | None:
-    """On a store with no users, create ``admin`` and return its token; else None."""
-    (count,) = connection.execute("SELECT COUNT(*) FROM users").fetchone()
-    if count:
-        return None
-    add_user(connection, "admin", admin=True)
-    return create_token(connection, "admin", label="first start")
+def ensure_first_admin(connection: SqlConnection) -> str | None:
+    """On a store with no users, create ``admin`` and return its token; else None. Nodes
+    starting together take turns: only the first finds no users."""
+    with connection.exclusive("first-admin"):
+        ((count,),) = connection.query("SELECT COUNT(*) FROM users")
+        if count:
+            return None
+        add_user(connection, "admin", admin=True)
+        return create_token(connection, "admin", label="first start")

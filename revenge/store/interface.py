@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from twisted.internet.defer import Deferred
-from zope.interface import Interface
+from zope.interface import Attribute, Interface
 
 from revenge.store.accounts import User
+from revenge.store.locks import Lease
 from revenge.store.records import MediaRecord, Preferences, SessionRecord
 
 
 class IStore(Interface):
     """Durable storage; every call runs off the reactor thread and answers with a Deferred."""
+
+    shared = Attribute(
+        "Whether other Revenge nodes use this store too (PostgreSQL): what it holds may "
+        "change under this node, which must look again (``media_generation``).")
 
     def open() -> Deferred[None]:
         """Open (creating and migrating as needed)."""
@@ -32,6 +37,9 @@ class IStore(Interface):
     def delete_media(ids: Sequence[str]) -> Deferred[None]:
         """Forget records, atomically."""
 
+    def media_generation() -> Deferred[int]:
+        """A number that changes whenever ``save_media`` or ``delete_media`` commits."""
+
     def save_progress(user_id: str, media_id: str, position: float, at: float) -> Deferred[None]:
         """Record where ``user_id`` is in ``media_id``; committed when the Deferred fires."""
 
@@ -50,6 +58,9 @@ class IStore(Interface):
     def delete_session(session_id: str) -> Deferred[None]:
         """Forget a session."""
 
+    def session(session_id: str) -> Deferred[SessionRecord | None]:
+        """One persisted session, or None."""
+
     def sessions() -> Deferred[list[SessionRecord]]:
         """Every persisted session."""
 
@@ -58,3 +69,7 @@ class IStore(Interface):
 
     def ensure_first_admin() -> Deferred[str | None]:
         """With no users yet, create ``admin`` and fire with its one-time token."""
+
+    def try_lock(name: str) -> Deferred[Lease | None]:
+        """A lease on the lock ``name`` (one holder at a time, across every node sharing the
+        store), or None while another holds it."""

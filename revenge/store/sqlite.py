@@ -2,47 +2,120 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.interfaces import IReactorThreads
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 from zope.interface import implementer
 
-from revenge.store import accounts
-from revenge.store.accounts import User
 from revenge.store.interface import IStore
+from revenge.store.locks import Lease, LocalLocks
 from revenge.store.migrations import migrate
-from revenge.store.records import (
-    MediaRecord,
-    Preferences,
-    ProbeResult,
-    SessionRecord,
-    Sidecar,
-    StreamInfo,
-)
+from revenge.store.sql import SQLITE, DuplicateRow, SqlConnection
+from revenge.store.sqlstore import SqlStore
 
 T = TypeVar("T")
 _log = Logger()
 
 
+class SQLiteConnection:
+    """``SqlConnection`` over ``sqlite3``."""
+
+    dialect = SQLITE
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+        self._depth = 0
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.raw.execute(sql, params).fetchall()
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        try:
+            return self.raw.execute(sql, params).rowcount
+        except sqlite3.IntegrityError as error:
+            raise DuplicateRow(str(error)) from None
+
+    def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.raw.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        # IMMEDIATE: the file's write lock from the start, so a transaction that reads
+        # before it writes (the first admin) cannot interleave with revenge-admin's.
+        self._depth += 1
+        try:
+            if self._depth > 1:
+                yield
+                return
+            self.raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.raw.execute("ROLLBACK")
+                raise
+            self.raw.execute("COMMIT")
+        finally:
+            self._depth -= 1
+
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
+        return self.transaction()
+
+    @contextmanager
+    def migrating(self) -> Iterator[int]:
+        # Each migration's script is one transaction of its own (``apply_migration``).
+        (version,) = self.raw.execute("PRAGMA user_version").fetchone()
+        yield int(version)
+
+    def apply_migration(self, script: str, version: int) -> None:
+        self.raw.executescript(f"BEGIN; {script} PRAGMA user_version = {version}; COMMIT;")
+
+
+def connect(path: Path) -> tuple[SQLiteConnection, int]:
+    """Open (creating) the database file in WAL mode and migrate it (blocking); the
+    connection and its schema version."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit: a statement outside ``transaction`` commits on its own, as in PostgreSQL.
+    raw = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    raw.execute("PRAGMA journal_mode = WAL")
+    raw.execute("PRAGMA synchronous = NORMAL")
+    raw.execute("PRAGMA foreign_keys = ON")
+    connection = SQLiteConnection(raw)
+    try:
+        version = migrate(connection)
+    except BaseException:
+        raw.close()
+        raise
+    return connection, version
+
+
 @implementer(IStore)
-class SQLiteStore:
+class SQLiteStore(SqlStore):
     """SQLite in WAL mode; a single worker thread owns the connection and serialises writes."""
+
+    shared = False
 
     def __init__(self, path: Path, *, reactor: IReactorThreads) -> None:
         self.path = path
         self._reactor = reactor
         self._pool = ThreadPool(minthreads=1, maxthreads=1, name="revenge-store")
-        self._connection: sqlite3.Connection | None = None
+        self._connection: SQLiteConnection | None = None
+        self._closed = False
+        self._locks = LocalLocks()
 
-    def _run(self, work: Callable[[sqlite3.Connection], T]) -> Deferred[T]:
+    def _run(self, work: Callable[[SqlConnection], T]) -> Deferred[T]:
+        # Work asked for before the open completes waits behind it on the store's thread;
+        # after ``close`` that thread is gone and would never answer.
+        if self._closed:
+            return fail(RuntimeError("the store is closed"))
+
         def in_thread() -> T:
             if self._connection is None:
                 raise RuntimeError("the store is closed")
@@ -51,26 +124,23 @@ class SQLiteStore:
         return deferToThreadPool(self._reactor, self._pool, in_thread)
 
     def open(self) -> Deferred[None]:
+        self._closed = False
         self._pool.start()
 
-        def connect() -> None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-            connection.execute("PRAGMA foreign_keys = ON")
-            version = migrate(connection)
-            self._connection = connection
+        def open_in_thread() -> None:
+            self._connection, version = connect(self.path)
             _log.info("store open at {path}, schema version {version}", path=str(self.path),
                       version=version)
 
-        return deferToThreadPool(self._reactor, self._pool, connect)
+        return deferToThreadPool(self._reactor, self._pool, open_in_thread)
 
     def close(self) -> Deferred[None]:
         def disconnect() -> None:
             if self._connection is not None:
-                self._connection.close()
+                self._connection.raw.close()
                 self._connection = None
+
+        self._closed = True
 
         async def close_then_stop() -> None:
             try:
@@ -83,140 +153,7 @@ class SQLiteStore:
     def is_open(self) -> bool:
         return self._connection is not None
 
-    def all_media(self) -> Deferred[list[MediaRecord]]:
-        def read(connection: sqlite3.Connection) -> list[MediaRecord]:
-            rows = connection.execute(
-                "SELECT id, path, root, size, mtime_ns, title, duration, container, bitrate,"
-                " streams, probe_error, probe, sidecars FROM media"
-            )
-            return [_media_from_row(row) for row in rows]
-
-        return self._run(read)
-
-    def save_media(self, records: Sequence[MediaRecord]) -> Deferred[None]:
-        rows = [_media_to_row(record) for record in records]
-
-        def write(connection: sqlite3.Connection) -> None:
-            with connection:
-                connection.executemany(
-                    "INSERT OR REPLACE INTO media (id, path, root, size, mtime_ns, title,"
-                    " duration, container, bitrate, streams, probe_error, probe, sidecars)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-
-        return self._run(write)
-
-    def delete_media(self, ids: Sequence[str]) -> Deferred[None]:
-        def delete(connection: sqlite3.Connection) -> None:
-            with connection:
-                connection.executemany("DELETE FROM media WHERE id = ?", [(i,) for i in ids])
-
-        return self._run(delete)
-
-    def save_progress(
-        self, user_id: str, media_id: str, position: float, at: float
-    ) -> Deferred[None]:
-        def write(connection: sqlite3.Connection) -> None:
-            with connection:
-                connection.execute(
-                    "INSERT OR REPLACE INTO progress (user_id, media_id, position, updated_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    (user_id, media_id, position, at),
-                )
-
-        return self._run(write)
-
-    def progress(self, user_id: str) -> Deferred[dict[str, float]]:
-        def read(connection: sqlite3.Connection) -> dict[str, float]:
-            rows = connection.execute(
-                "SELECT media_id, position FROM progress WHERE user_id = ?", (user_id,)
-            )
-            return dict(rows.fetchall())
-
-        return self._run(read)
-
-    def preferences(self, user_id: str) -> Deferred[Preferences]:
-        def read(connection: sqlite3.Connection) -> Preferences:
-            row = connection.execute(
-                "SELECT doc FROM preferences WHERE user_id = ?", (user_id,)).fetchone()
-            return Preferences.from_json(json.loads(row[0])) if row else Preferences()
-
-        return self._run(read)
-
-    def save_preferences(self, user_id: str, preferences: Preferences) -> Deferred[None]:
-        doc = json.dumps(preferences.to_json())
-
-        def write(connection: sqlite3.Connection) -> None:
-            with connection:
-                connection.execute("INSERT OR REPLACE INTO preferences (user_id, doc)"
-                                   " VALUES (?, ?)", (user_id, doc))
-
-        return self._run(write)
-
-    def save_session(self, record: SessionRecord) -> Deferred[None]:
-        row = (record.id, record.user_id, record.media_id, record.state, record.position,
-               json.dumps(record.options), record.created_at, record.last_activity_at)
-
-        def write(connection: sqlite3.Connection) -> None:
-            with connection:
-                connection.execute(
-                    "INSERT OR REPLACE INTO sessions (id, user_id, media_id, state, position,"
-                    " options, created_at, last_activity_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-
-        return self._run(write)
-
-    def delete_session(self, session_id: str) -> Deferred[None]:
-        def delete(connection: sqlite3.Connection) -> None:
-            with connection:
-                connection.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-
-        return self._run(delete)
-
-    def sessions(self) -> Deferred[list[SessionRecord]]:
-        def read(connection: sqlite3.Connection) -> list[SessionRecord]:
-            rows = connection.execute(
-                "SELECT id, user_id, media_id, state, position, options, created_at,"
-                " last_activity_at FROM sessions"
-            )
-            return [
-                SessionRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7])
-                for r in rows
-            ]
-
-        return self._run(read)
-
-    def authenticate(self, token: str) -> Deferred[User | None]:
-        return self._run(lambda connection: accounts.authenticate(connection, token))
-
-    def ensure_first_admin(self) -> Deferred[str | None]:
-        return self._run(accounts.ensure_first_admin)
-
-
-def _media_to_row(record: MediaRecord) -> tuple[Any, ...]:
-    probe = record.probe
-    # The columns before the ``probe`` one stay filled: queries and tools may read them.
-    streams = json.dumps([s.to_json() for s in probe.streams])
-    return (record.id, record.path, record.root, record.size, record.mtime_ns, record.title,
-            probe.duration, probe.container, probe.bitrate, streams, probe.error,
-            json.dumps(probe.to_json()), json.dumps([s.to_json() for s in record.sidecars]))
-
-
-def _media_from_row(row: tuple[Any, ...]) -> MediaRecord:
-    (id_, path, root, size, mtime_ns, title, duration, container, bitrate, streams,
-     error, whole, sidecars) = row
-    if whole is not None:
-        probe = ProbeResult.from_json(json.loads(whole))
-    else:  # stored before the probe column: what the first probe knew
-        probe = ProbeResult(
-            duration=duration,
-            container=container,
-            bitrate=bitrate,
-            streams=tuple(StreamInfo.from_json(s) for s in json.loads(streams)),
-            error=error,
-            version=1,
-        )
-    return MediaRecord(id_, path, root, size, mtime_ns, title, probe,
-                       tuple(Sidecar.from_json(s) for s in json.loads(sidecars)))
+    def try_lock(self, name: str) -> Deferred[Lease | None]:
+        if self._connection is None:
+            return fail(RuntimeError("the store is closed"))
+        return self._locks.try_lock(name)

@@ -22,6 +22,7 @@ from zope.interface import implementer
 from revenge.store import accounts
 from revenge.store.accounts import AccountError, User
 from revenge.store.interface import IStore
+from revenge.store.locks import Lease, LocalLocks
 from revenge.store.records import MediaRecord, Preferences, ProbeResult, SessionRecord, Sidecar
 
 __all__ = ["MemoryStore"]
@@ -53,9 +54,13 @@ def _copy_session(record: SessionRecord) -> SessionRecord:
 class MemoryStore:
     """Media, progress, sessions, users and tokens in memory; nothing touches a disk."""
 
+    shared = False
+
     def __init__(self) -> None:
         self._open = False
         self._media: dict[str, MediaRecord] = {}
+        self._media_generation = 0
+        self._locks = LocalLocks()
         self._progress: dict[tuple[str, str], tuple[float, float]] = {}
         self._preferences: dict[str, Preferences] = {}
         self._sessions: dict[str, SessionRecord] = {}
@@ -95,6 +100,7 @@ class MemoryStore:
                     del self._media[other]
                 self._media.pop(record.id, None)  # a replaced row goes to the end
                 self._media[record.id] = record
+            self._media_generation += 1
 
         return self._run(write)
 
@@ -102,8 +108,12 @@ class MemoryStore:
         def delete() -> None:
             for media_id in ids:
                 self._media.pop(media_id, None)
+            self._media_generation += 1
 
         return self._run(delete)
+
+    def media_generation(self) -> Deferred[int]:
+        return self._run(lambda: self._media_generation)
 
     def save_progress(
         self, user_id: str, media_id: str, position: float, at: float
@@ -140,6 +150,13 @@ class MemoryStore:
 
         return self._run(delete)
 
+    def session(self, session_id: str) -> Deferred[SessionRecord | None]:
+        def read() -> SessionRecord | None:
+            found = self._sessions.get(session_id)
+            return None if found is None else _copy_session(found)
+
+        return self._run(read)
+
     def sessions(self) -> Deferred[list[SessionRecord]]:
         return self._run(lambda: [_copy_session(r) for r in self._sessions.values()])
 
@@ -154,6 +171,11 @@ class MemoryStore:
             return self.create_token("admin", label="first start")
 
         return self._run(ensure)
+
+    def try_lock(self, name: str) -> Deferred[Lease | None]:
+        if not self._open:
+            return fail(RuntimeError("the store is closed"))
+        return self._locks.try_lock(name)
 
     # -- accounts, as ``revenge-admin`` manages them -------------------------------------------
 

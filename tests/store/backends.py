@@ -3,17 +3,19 @@ to each, and a media record whose probe has a bit of everything."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from twisted.internet import reactor
 from twisted.internet.interfaces import IReactorThreads
 
-from revenge.store import accounts
+from revenge.store import accounts, postgres, sqlite
 from revenge.store.accounts import User
 from revenge.store.interface import IStore
+from revenge.store.postgres import PostgresStore
 from revenge.store.records import MediaRecord, ProbeResult, Sidecar, StreamInfo
+from revenge.store.sql import SqlConnection
 from revenge.store.sqlite import SQLiteStore
 from revenge.testing import MemoryStore
 
@@ -67,20 +69,12 @@ class Backend:
         raise NotImplementedError
 
 
-class SQLiteBackend(Backend):
-    """One database file; a new ``SQLiteStore`` each time, accounts through a connection of
-    its own (as ``revenge-admin`` beside a running server)."""
+class SqlBackend(Backend):
+    """A SQL database; accounts through a connection of its own (as ``revenge-admin``
+    beside a running server)."""
 
-    name = "sqlite"
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def store(self) -> IStore:
-        return SQLiteStore(self.path, reactor=IReactorThreads(reactor))
-
-    def _connect(self) -> closing[sqlite3.Connection]:
-        return closing(sqlite3.connect(self.path))
+    def _connect(self) -> AbstractContextManager[SqlConnection]:
+        raise NotImplementedError
 
     def add_user(self, name: str, *, admin: bool = False) -> User:
         with self._connect() as connection:
@@ -93,6 +87,46 @@ class SQLiteBackend(Backend):
     def revoke_token(self, token_id: str) -> None:
         with self._connect() as connection:
             accounts.revoke_token(connection, token_id)
+
+
+class SQLiteBackend(SqlBackend):
+    """One database file; a new ``SQLiteStore`` each time."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def store(self) -> IStore:
+        return SQLiteStore(self.path, reactor=IReactorThreads(reactor))
+
+    @contextmanager
+    def _connect(self) -> Iterator[SqlConnection]:
+        connection, _ = sqlite.connect(self.path)
+        try:
+            yield connection
+        finally:
+            connection.raw.close()
+
+
+class PostgresBackend(SqlBackend):
+    """One PostgreSQL schema; a new ``PostgresStore`` each time."""
+
+    name = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def store(self) -> IStore:
+        return PostgresStore(self.url, reactor=IReactorThreads(reactor))
+
+    @contextmanager
+    def _connect(self) -> Iterator[SqlConnection]:
+        connection = postgres.connect(self.url)
+        try:
+            yield connection
+        finally:
+            connection.raw.close()
 
 
 class MemoryBackend(Backend):

@@ -198,3 +198,64 @@ async def test_preferences_are_per_user_and_replaced(store: IStore) -> None:
     assert await store.preferences("u1") == Preferences(audio_language="de",
                                                         subtitle_language="en")
     assert await store.preferences("u2") == Preferences(subtitle_language="ja")
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_session_loads_by_id(store: IStore) -> None:
+    await store.save_session(SESSION)
+    assert await store.session("s1") == SESSION
+    assert await store.session("s2") is None
+    (await store.session("s1")).options["abr"] = "server"  # type: ignore[union-attr]
+    assert (await store.session("s1")) == SESSION
+    await store.delete_session("s1")
+    assert await store.session("s1") is None
+
+
+@pytest_twisted.ensureDeferred
+async def test_every_change_of_the_index_moves_the_media_generation(store: IStore) -> None:
+    seen = [await store.media_generation()]
+    await store.save_media([RECORD])
+    seen.append(await store.media_generation())
+    await store.save_progress("u1", "abc", 1.0, 1.0)  # not the index
+    seen.append(await store.media_generation())
+    await store.delete_media(["abc"])
+    seen.append(await store.media_generation())
+    assert seen[0] != seen[1] == seen[2] != seen[3] and len(set(seen)) == 3
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_lock_has_one_holder_until_released(store: IStore) -> None:
+    lease = await store.try_lock("scan")
+    assert lease is not None
+    assert await store.try_lock("scan") is None
+    other = await store.try_lock("another")
+    assert other is not None
+    await lease.release()
+    again = await store.try_lock("scan")
+    assert again is not None
+    await again.release()
+    await other.release()
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_closed_store_refuses_work(store: IStore) -> None:
+    await store.close()
+    for call in (store.all_media, store.media_generation, lambda: store.try_lock("scan"),
+                 lambda: store.session("s1")):
+        with pytest.raises(RuntimeError, match="closed"):
+            await call()
+
+
+@pytest_twisted.ensureDeferred
+async def test_nanosecond_mtimes_and_clock_times_round_trip_exactly(store: IStore) -> None:
+    # 64-bit integers and 8-byte floats in every back end (PostgreSQL's INTEGER and REAL
+    # are 4 bytes: they would fail this).
+    record = attrs.evolve(RECORD, size=2**40 + 1, mtime_ns=1_764_590_000_123_456_789)
+    session = attrs.evolve(SESSION, position=5421.123456, created_at=1_764_590_000.123456,
+                           last_activity_at=1_764_590_001.654321)
+    await store.save_media([record])
+    await store.save_session(session)
+    await store.save_progress("u1", "m1", 5421.123456, 1_764_590_000.123456)
+    assert await store.all_media() == [record]
+    assert await store.session(session.id) == session
+    assert await store.progress("u1") == {"m1": 5421.123456}

@@ -14,8 +14,9 @@ from twisted.internet import reactor
 from twisted.internet.interfaces import IReactorThreads
 
 from revenge.library.scan import FoundFile, media_id, plan_scan
-from revenge.store.migrations import MIGRATIONS
+from revenge.store.migrations import MIGRATIONS, script
 from revenge.store.records import ProbeResult
+from revenge.store.sql import SQLITE
 from revenge.store.sqlite import SQLiteStore
 from tests.store.backends import RECORD
 
@@ -47,8 +48,9 @@ async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 def _old_database(path: Path) -> None:
     """A database as the first Revenge left it: three migrations, one probed file."""
     with sqlite3.connect(path) as connection:
-        for number, script in enumerate(MIGRATIONS[:3], start=1):
-            connection.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+        for number in range(1, 4):
+            connection.executescript(
+                f"BEGIN; {script(SQLITE, number)} PRAGMA user_version = {number}; COMMIT;")
         connection.execute(
             "INSERT INTO media (id, path, root, size, mtime_ns, title, duration, container,"
             " bitrate, streams, probe_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

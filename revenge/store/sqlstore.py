@@ -1,0 +1,184 @@
+"""``IStore``'s queries, written once for every SQL back end (``SQLiteStore``, ``PostgresStore``);
+a back end supplies the connection and the thread each unit of work runs in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from twisted.internet.defer import Deferred
+
+from revenge.store import accounts
+from revenge.store.accounts import User
+from revenge.store.records import (
+    MediaRecord,
+    Preferences,
+    ProbeResult,
+    SessionRecord,
+    Sidecar,
+    StreamInfo,
+)
+from revenge.store.sql import SqlConnection
+
+T = TypeVar("T")
+
+_MEDIA_COLUMNS = ("id, path, root, size, mtime_ns, title, duration, container, bitrate,"
+                  " streams, probe_error, probe, sidecars")
+_SESSION_COLUMNS = "id, user_id, media_id, state, position, options, created_at, last_activity_at"
+_BUMP_MEDIA = "UPDATE counters SET value = value + 1 WHERE name = 'media'"
+
+
+class SqlStore:
+    """The queries of ``IStore``; subclasses open, close and provide ``_run``."""
+
+    def _run(self, work: Callable[[SqlConnection], T]) -> Deferred[T]:
+        """Run ``work`` on a connection, off the reactor thread."""
+        raise NotImplementedError
+
+    def all_media(self) -> Deferred[list[MediaRecord]]:
+        def read(connection: SqlConnection) -> list[MediaRecord]:
+            rows = connection.query(f"SELECT {_MEDIA_COLUMNS} FROM media")
+            return [_media_from_row(row) for row in rows]
+
+        return self._run(read)
+
+    def save_media(self, records: Sequence[MediaRecord]) -> Deferred[None]:
+        rows = [_media_to_row(record) for record in records]
+
+        def write(connection: SqlConnection) -> None:
+            with connection.transaction():
+                # A record replaces the row of its id and the row of its path (both unique).
+                connection.run_many("DELETE FROM media WHERE id = ? OR path = ?",
+                                    [(row[0], row[1]) for row in rows])
+                connection.run_many(
+                    f"INSERT INTO media ({_MEDIA_COLUMNS})"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                connection.run(_BUMP_MEDIA)
+
+        return self._run(write)
+
+    def delete_media(self, ids: Sequence[str]) -> Deferred[None]:
+        def delete(connection: SqlConnection) -> None:
+            with connection.transaction():
+                connection.run_many("DELETE FROM media WHERE id = ?", [(i,) for i in ids])
+                connection.run(_BUMP_MEDIA)
+
+        return self._run(delete)
+
+    def media_generation(self) -> Deferred[int]:
+        def read(connection: SqlConnection) -> int:
+            ((value,),) = connection.query("SELECT value FROM counters WHERE name = 'media'")
+            return int(value)
+
+        return self._run(read)
+
+    def save_progress(
+        self, user_id: str, media_id: str, position: float, at: float
+    ) -> Deferred[None]:
+        def write(connection: SqlConnection) -> None:
+            connection.run(
+                "INSERT INTO progress (user_id, media_id, position, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (user_id, media_id) DO UPDATE"
+                " SET position = excluded.position, updated_at = excluded.updated_at",
+                (user_id, media_id, position, at),
+            )
+
+        return self._run(write)
+
+    def progress(self, user_id: str) -> Deferred[dict[str, float]]:
+        def read(connection: SqlConnection) -> dict[str, float]:
+            rows = connection.query(
+                "SELECT media_id, position FROM progress WHERE user_id = ?", (user_id,))
+            return {media_id: position for media_id, position in rows}
+
+        return self._run(read)
+
+    def preferences(self, user_id: str) -> Deferred[Preferences]:
+        def read(connection: SqlConnection) -> Preferences:
+            rows = connection.query("SELECT doc FROM preferences WHERE user_id = ?", (user_id,))
+            return Preferences.from_json(json.loads(rows[0][0])) if rows else Preferences()
+
+        return self._run(read)
+
+    def save_preferences(self, user_id: str, preferences: Preferences) -> Deferred[None]:
+        doc = json.dumps(preferences.to_json())
+
+        def write(connection: SqlConnection) -> None:
+            connection.run("INSERT INTO preferences (user_id, doc) VALUES (?, ?)"
+                           " ON CONFLICT (user_id) DO UPDATE SET doc = excluded.doc",
+                           (user_id, doc))
+
+        return self._run(write)
+
+    def save_session(self, record: SessionRecord) -> Deferred[None]:
+        row = (record.id, record.user_id, record.media_id, record.state, record.position,
+               json.dumps(record.options), record.created_at, record.last_activity_at)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _SESSION_COLUMNS.split(", ")[1:])
+
+        def write(connection: SqlConnection) -> None:
+            connection.run(
+                f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                f" ON CONFLICT (id) DO UPDATE SET {updates}", row)
+
+        return self._run(write)
+
+    def delete_session(self, session_id: str) -> Deferred[None]:
+        def delete(connection: SqlConnection) -> None:
+            connection.run("DELETE FROM sessions WHERE id = ?", (session_id,))
+
+        return self._run(delete)
+
+    def session(self, session_id: str) -> Deferred[SessionRecord | None]:
+        def read(connection: SqlConnection) -> SessionRecord | None:
+            rows = connection.query(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",
+                                    (session_id,))
+            return _session_from_row(rows[0]) if rows else None
+
+        return self._run(read)
+
+    def sessions(self) -> Deferred[list[SessionRecord]]:
+        def read(connection: SqlConnection) -> list[SessionRecord]:
+            rows = connection.query(f"SELECT {_SESSION_COLUMNS} FROM sessions")
+            return [_session_from_row(row) for row in rows]
+
+        return self._run(read)
+
+    def authenticate(self, token: str) -> Deferred[User | None]:
+        return self._run(lambda connection: accounts.authenticate(connection, token))
+
+    def ensure_first_admin(self) -> Deferred[str | None]:
+        return self._run(accounts.ensure_first_admin)
+
+
+def _session_from_row(row: tuple[Any, ...]) -> SessionRecord:
+    id_, user_id, media_id, state, position, options, created_at, last_activity_at = row
+    return SessionRecord(id_, user_id, media_id, state, position, json.loads(options),
+                         created_at, last_activity_at)
+
+
+def _media_to_row(record: MediaRecord) -> tuple[Any, ...]:
+    probe = record.probe
+    # The columns before the ``probe`` one stay filled: queries and tools may read them.
+    streams = json.dumps([s.to_json() for s in probe.streams])
+    return (record.id, record.path, record.root, record.size, record.mtime_ns, record.title,
+            probe.duration, probe.container, probe.bitrate, streams, probe.error,
+            json.dumps(probe.to_json()), json.dumps([s.to_json() for s in record.sidecars]))
+
+
+def _media_from_row(row: tuple[Any, ...]) -> MediaRecord:
+    (id_, path, root, size, mtime_ns, title, duration, container, bitrate, streams,
+     error, whole, sidecars) = row
+    if whole is not None:
+        probe = ProbeResult.from_json(json.loads(whole))
+    else:  # stored before the probe column: what the first probe knew
+        probe = ProbeResult(
+            duration=duration,
+            container=container,
+            bitrate=bitrate,
+            streams=tuple(StreamInfo.from_json(s) for s in json.loads(streams)),
+            error=error,
+            version=1,
+        )
+    return MediaRecord(id_, path, root, size, mtime_ns, title, probe,
+                       tuple(Sidecar.from_json(s) for s in json.loads(sidecars)))
