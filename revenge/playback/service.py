@@ -27,11 +27,11 @@ from revenge.playback.errors import (
     Unplayable,
     not_found,
 )
-from revenge.playback.ladder import Ladder, build_ladder
+from revenge.playback.persistence import SessionPersistence
 from revenge.playback.session import Session, SessionOptions, State
+from revenge.playback.session_ladder import session_ladder
 from revenge.playback.tracks import (
     SubtitleRendition,
-    burned_track,
     check_choice,
     default_audio,
     subtitle_renditions,
@@ -40,7 +40,7 @@ from revenge.playback.transcodes import SharedTranscode, TranscodeManager
 from revenge.security.signing import UrlSigner, Verdict
 from revenge.store.accounts import User
 from revenge.store.interface import IStore
-from revenge.store.records import MediaRecord, Preferences
+from revenge.store.records import MediaRecord
 from revenge.subtitles.tracks import subtitle_tracks
 
 _log = Logger()
@@ -64,10 +64,13 @@ class PlaybackService(Service):
     _shared: dict[str, SharedTranscode] = attrs.field(factory=dict, init=False)
     _reaper: LoopingCall = attrs.field(init=False)
     _reloaded: Deferred[None] | None = attrs.field(default=None, init=False)
+    _persistence: SessionPersistence = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self._reaper = LoopingCall(self.reap_idle)
         self._reaper.clock = self._clock
+        self._persistence = SessionPersistence(store=self._store, library=self._library,
+                                               clock=self._clock, settings=self.settings)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -86,71 +89,90 @@ class PlaybackService(Service):
         return Deferred.fromCoroutine(self._stop_all())
 
     async def _stop_all(self) -> None:
-        # Sessions stay persisted (a restart restores them); only their transcodes stop.
+        # Sessions stay persisted (a restart restores them); only their transcodes stop. A
+        # row another node wrote since (it served the session after us) is left as it is,
+        # and so is the resume position it wrote.
         for session in list(self._sessions.values()):
-            if session.progressed:
+            if await self._persistence.save(session) and session.progressed:
                 await self._save_progress(session)
-            await self._store.save_session(session.to_record())
             shared = self._shared.pop(session.id, None)
             if shared is not None:
                 await self._transcodes.release(session.id, shared)
 
     async def _reload(self) -> None:
         """Restore the sessions a previous run left (after a crash too): players keep their
-        URLs, and each transcode is recreated at the session's position on demand."""
+        URLs, and each transcode is recreated at the session's position on demand. On a
+        shared store nothing is loaded now: a session comes from the store when asked for
+        (``_held``), on whichever node it is asked of."""
         await self._library.loaded
+        if self._store.shared:
+            return
         for record in await self._store.sessions():
-            media = self._library.get(record.media_id)
-            if media is None or record.state == State.STOPPED.value:
+            session = self._persistence.session_of(record)
+            if session is None:
                 await self._store.delete_session(record.id)
                 continue
-            options = SessionOptions(**{k: v for k, v in record.options.items()
-                                        if k in SessionOptions.fields()})
-            self._sessions[record.id] = Session(
-                id=record.id,
-                user_id=record.user_id,
-                media_id=record.media_id,
-                mode=record.options.get("mode", "transcode"),
-                ladder=self._ladder(media, options),
-                options=options,
-                created_at=record.created_at,
-                last_activity_at=max(record.last_activity_at, self._clock.seconds()),
-                state=State(record.state),
-                position=record.position,
-                progressed=record.position > 0,
-                user_name=record.options.get("user_name", ""),
-                client_address=record.options.get("client_address"),
-                preferences=Preferences.from_json(record.options.get("preferences") or {}),
-            )
+            session.touch(self._clock.seconds())
+            self._sessions[record.id] = session
         if self._sessions:
             _log.info("{count} session(s) restored", count=len(self._sessions))
         session_metrics.changed(self._sessions.values())
+
+    async def _held(self, session_id: str, *, at_segment: int | None = None) -> Session | None:
+        """The session, from this node's own, else (on a shared store) from the store: a
+        session another node opened or served, which this node now takes on. Its transcode
+        starts at ``at_segment`` (the segment asked for) where given, else its position."""
+        session = self._sessions.get(session_id)
+        if session is not None or not self._store.shared:
+            return session
+        loaded = await self._persistence.load(session_id)
+        if loaded is None:
+            return None
+        # Requests racing to load one session (video and audio segments) keep the first.
+        session = self._sessions.setdefault(session_id, loaded)
+        if session is loaded:
+            session.touch(self._clock.seconds())
+            timeline = self.timeline(session)
+            if at_segment is not None and 0 <= at_segment < timeline.count:
+                session.position = timeline.start(at_segment)
+            _log.info("session {session} taken on from the store at {position:.1f}s",
+                      session=session_id, position=session.position)
+            session_metrics.changed(self._sessions.values())
+        return session
 
     async def _ready(self) -> None:
         if self._reloaded is not None and not self._reloaded.called:
             await self._reloaded
 
     async def reap_idle(self) -> None:
-        """Stop sessions idle for longer than the idle timeout."""
+        """Stop this node's sessions idle for longer than the idle timeout. On a shared
+        store a session served by another node since is only let go of here, and rows idle
+        that long (a dead node's sessions nobody came back for) are deleted."""
         now = self._clock.seconds()
+        idle = self.settings.idle_timeout
         for session in list(self._sessions.values()):
-            if now - session.last_activity_at > self.settings.idle_timeout:
-                _log.info("session {session} idle, stopping", session=session.id)
-                await self._end(session, persist=False)
+            if now - session.last_activity_at <= idle:
+                continue
+            if self._store.shared:
+                record = await self._store.session(session.id)
+                if record is not None and now - record.last_activity_at <= idle:
+                    await self._let_go(session)
+                    continue
+            _log.info("session {session} idle, stopping", session=session.id)
+            await self._end(session, persist=False)
+        if self._store.shared:
+            swept = await self._store.delete_idle_sessions(now - idle)
+            if swept:
+                _log.info("{count} idle session(s) of other nodes deleted", count=swept)
 
-    def _ladder(self, record: MediaRecord, options: SessionOptions) -> Ladder:
-        burn = burned_track(record, options)
-        ladder = build_ladder(record.probe, segment_duration=self.settings.segment_duration,
-                              max_bitrate=options.max_bitrate,
-                              remux=self.settings.remux and burn is None)
-        if burn is not None:
-            # A separate transcode: every picture has the subtitle drawn in.
-            ladder = attrs.evolve(ladder, video=tuple(
-                attrs.evolve(p, burn_subtitle=burn.stream_index) for p in ladder.video))
-        if options.profile is not None:
-            ladder = attrs.evolve(
-                ladder, video=tuple(p for p in ladder.video if p.name == options.profile))
-        return ladder
+    async def _let_go(self, session: Session) -> None:
+        """Drop this node's copy of a session another node serves now; its row stays."""
+        self._sessions.pop(session.id, None)
+        self._persistence.let_go(session.id)
+        shared = self._shared.pop(session.id, None)
+        if shared is not None:
+            await self._transcodes.release(session.id, shared)
+        session_metrics.changed(self._sessions.values())
 
     # -- sessions --------------------------------------------------------------------------
 
@@ -171,10 +193,9 @@ class PlaybackService(Service):
                                  code="bad_start_position")
         check_choice(record, options)
         await self._ready()
-        await self._make_room(user.id)
-        if len(self.sessions_of(user.id)) >= self.settings.max_sessions_per_user:
+        if await self._make_room(user.id) >= self.settings.max_sessions_per_user:
             raise TooManySessions("close a session before opening another")
-        ladder = self._ladder(record, options)
+        ladder = session_ladder(record, options, self.settings)
         if options.profile is not None and not ladder.video:
             raise InvalidRequest("no such profile for this media", code="unknown_profile")
         if not ladder.video and not ladder.audio:
@@ -192,30 +213,49 @@ class PlaybackService(Service):
         if not direct:
             await self.shared_for(session)
         self._sessions[session.id] = session
-        await self._store.save_session(session.to_record())
+        await self._persistence.save(session)
         session_metrics.changed(self._sessions.values())
         _log.info("session {session} opened for media {media} ({mode})", session=session.id,
                   media=media_id, mode=session.mode)
         return session
 
-    async def _make_room(self, user_id: str) -> None:
+    async def _make_room(self, user_id: str) -> int:
         """At the cap, stop the user's least recently active sessions that have been idle for
         longer than the grace period (a tab closed without a goodbye): only streams really
-        in use count against the cap."""
+        in use count against the cap. How many stay open (on every node, on a shared
+        store)."""
+        open_now = await self._open_sessions(user_id)
         idle_since = self._clock.seconds() - self.settings.session_grace
-        for session in sorted(self.sessions_of(user_id), key=lambda s: s.last_activity_at):
-            if len(self.sessions_of(user_id)) < self.settings.max_sessions_per_user:
-                return
+        for session in sorted(open_now, key=lambda s: s.last_activity_at):
+            if len(open_now) < self.settings.max_sessions_per_user:
+                break
             if session.last_activity_at < idle_since:
                 _log.info("session {session} idle, stopped to make room for a new one",
                           session=session.id)
-                await self._end(session, persist=True)
+                if session.id in self._sessions:
+                    await self._end(session, persist=True)
+                else:  # held by no node now, or by one that stopped writing its activity
+                    await self._persistence.forget(session.id)
+                open_now.remove(session)
+        return len(open_now)
+
+    async def _open_sessions(self, user_id: str | None) -> list[Session]:
+        """The open sessions of ``user_id`` (None: everyone's): this node's, or on a shared
+        store every node's (this node's copy where it holds one)."""
+        if not self._store.shared:
+            return [s for s in self._sessions.values() if user_id in (None, s.user_id)]
+        found = []
+        for record in await self._store.sessions(user_id):
+            session = self._sessions.get(record.id) or self._persistence.session_of(record)
+            if session is not None:
+                found.append(session)
+        return found
 
     async def get(self, user: User, session_id: str) -> Session:
         """The user's session (any session, for an admin); someone else's is as unknown as a
         missing one."""
         await self._ready()
-        session = self._sessions.get(session_id)
+        session = await self._held(session_id)
         if session is None or (session.user_id != user.id and not user.is_admin):
             raise not_found("session")
         return session
@@ -227,7 +267,7 @@ class PlaybackService(Service):
     async def visible_to(self, user: User) -> list[Session]:
         """The sessions ``user`` may see: their own, or every one for an admin; newest first."""
         await self._ready()
-        sessions = list(self._sessions.values()) if user.is_admin else self.sessions_of(user.id)
+        sessions = await self._open_sessions(None if user.is_admin else user.id)
         return sorted(sessions, key=lambda s: s.created_at, reverse=True)
 
     async def stop(self, user: User, session_id: str) -> None:
@@ -240,7 +280,7 @@ class PlaybackService(Service):
         shared = self._shared.pop(session.id, None)
         if persist and session.progressed:
             await self._save_progress(session)
-        await self._store.delete_session(session.id)
+        await self._persistence.forget(session.id)
         if shared is not None:
             await self._transcodes.release(session.id, shared)
         session_metrics.changed(self._sessions.values())
@@ -257,7 +297,7 @@ class PlaybackService(Service):
             return session
         if session.progressed:
             await self._save_progress(session)
-        await self._store.save_session(session.to_record())
+        await self._persistence.save(session)
         session_metrics.changed(self._sessions.values())
         return session
 
@@ -288,18 +328,21 @@ class PlaybackService(Service):
         """Whether a direct-play token is good for ``media_id``."""
         return self.signer.verify(f"media:{media_id}", token)
 
-    async def authorise(self, session_id: str, token: str) -> Session:
-        """The session a stream URL names, if its token is valid for it; a 403 if not."""
+    async def authorise(self, session_id: str, token: str, *,
+                        segment: int | None = None) -> Session:
+        """The session a stream URL names, if its token is valid for it; a 403 if not.
+        ``segment``: the segment the URL asks for, where a transcode taken on starts."""
         await self._ready()
         verdict = self.signer.verify(f"session:{session_id}", token)
         if verdict is Verdict.EXPIRED:
             raise StreamRefused("the stream URL has expired", code="token_expired")
         if verdict is not Verdict.VALID:
             raise StreamRefused("the stream URL is not valid", code="token_invalid")
-        session = self._sessions.get(session_id)
+        session = await self._held(session_id, at_segment=segment)
         if session is None:
             raise not_found("session")
         session.touch(self._clock.seconds())
+        self._persistence.note_activity(session)
         return session
 
     async def shared_for(self, session: Session) -> SharedTranscode:

@@ -161,9 +161,9 @@ class Streaming:
     ) -> tuple[Delivery, Session]:
         """A segment, from the buffer, the cache or Blackbeard; a failing video profile falls
         back to the next lower one, so the player still gets every segment."""
-        session = await self._playback.authorise(session_id, token)
-        timeline = self._playback.timeline(session)
         index = segment_index(name)
+        session = await self._playback.authorise(session_id, token, segment=index)
+        timeline = self._playback.timeline(session)
         if index is None or index >= timeline.count or not name.endswith(".ts"):
             raise not_found("segment")
         rendition = None if profile == AUTO and session.adapter.server_abr \

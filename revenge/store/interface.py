@@ -52,8 +52,10 @@ class IStore(Interface):
     def save_preferences(user_id: str, preferences: Preferences) -> Deferred[None]:
         """Replace ``user_id``'s preferences; committed when the Deferred fires."""
 
-    def save_session(record: SessionRecord) -> Deferred[None]:
-        """Insert or replace a session; committed when the Deferred fires."""
+    def save_session(record: SessionRecord) -> Deferred[bool]:
+        """Insert a session, or replace its row unless that row's ``last_activity_at`` is
+        later (a newer copy another node wrote); fires, once committed, with whether it
+        was written."""
 
     def delete_session(session_id: str) -> Deferred[None]:
         """Forget a session."""
@@ -61,8 +63,12 @@ class IStore(Interface):
     def session(session_id: str) -> Deferred[SessionRecord | None]:
         """One persisted session, or None."""
 
-    def sessions() -> Deferred[list[SessionRecord]]:
-        """Every persisted session."""
+    def sessions(user_id: str | None = None) -> Deferred[list[SessionRecord]]:
+        """Every persisted session (of ``user_id`` only, when given)."""
+
+    def delete_idle_sessions(before: float) -> Deferred[int]:
+        """Forget the sessions whose ``last_activity_at`` is earlier than ``before``; how
+        many."""
 
     def authenticate(token: str) -> Deferred[User | None]:
         """The user an API token belongs to; None for unknown, malformed or revoked."""

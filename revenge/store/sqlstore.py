@@ -111,15 +111,16 @@ class SqlStore:
 
         return self._run(write)
 
-    def save_session(self, record: SessionRecord) -> Deferred[None]:
+    def save_session(self, record: SessionRecord) -> Deferred[bool]:
         row = (record.id, record.user_id, record.media_id, record.state, record.position,
                json.dumps(record.options), record.created_at, record.last_activity_at)
         updates = ", ".join(f"{c} = excluded.{c}" for c in _SESSION_COLUMNS.split(", ")[1:])
 
-        def write(connection: SqlConnection) -> None:
-            connection.run(
+        def write(connection: SqlConnection) -> bool:
+            return connection.run(
                 f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                f" ON CONFLICT (id) DO UPDATE SET {updates}", row)
+                f" ON CONFLICT (id) DO UPDATE SET {updates}"
+                " WHERE sessions.last_activity_at <= excluded.last_activity_at", row) > 0
 
         return self._run(write)
 
@@ -137,12 +138,22 @@ class SqlStore:
 
         return self._run(read)
 
-    def sessions(self) -> Deferred[list[SessionRecord]]:
+    def sessions(self, user_id: str | None = None) -> Deferred[list[SessionRecord]]:
         def read(connection: SqlConnection) -> list[SessionRecord]:
-            rows = connection.query(f"SELECT {_SESSION_COLUMNS} FROM sessions")
+            if user_id is None:
+                rows = connection.query(f"SELECT {_SESSION_COLUMNS} FROM sessions")
+            else:
+                rows = connection.query(
+                    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE user_id = ?", (user_id,))
             return [_session_from_row(row) for row in rows]
 
         return self._run(read)
+
+    def delete_idle_sessions(self, before: float) -> Deferred[int]:
+        def delete(connection: SqlConnection) -> int:
+            return connection.run("DELETE FROM sessions WHERE last_activity_at < ?", (before,))
+
+        return self._run(delete)
 
     def authenticate(self, token: str) -> Deferred[User | None]:
         return self._run(lambda connection: accounts.authenticate(connection, token))

@@ -52,11 +52,13 @@ def _copy_session(record: SessionRecord) -> SessionRecord:
 
 @implementer(IStore)
 class MemoryStore:
-    """Media, progress, sessions, users and tokens in memory; nothing touches a disk."""
+    """Media, progress, sessions, users and tokens in memory; nothing touches a disk.
 
-    shared = False
+    ``shared``: behave as a store several nodes use (two harnesses on one are two nodes).
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, *, shared: bool = False) -> None:
+        self.shared = shared
         self._open = False
         self._media: dict[str, MediaRecord] = {}
         self._media_generation = 0
@@ -136,11 +138,14 @@ class MemoryStore:
 
         return self._run(write)
 
-    def save_session(self, record: SessionRecord) -> Deferred[None]:
-        def write() -> None:
+    def save_session(self, record: SessionRecord) -> Deferred[bool]:
+        def write() -> bool:
             copy = _copy_session(record)
-            self._sessions.pop(record.id, None)
+            found = self._sessions.get(record.id)
+            if found is not None and found.last_activity_at > record.last_activity_at:
+                return False
             self._sessions[record.id] = copy
+            return True
 
         return self._run(write)
 
@@ -157,8 +162,18 @@ class MemoryStore:
 
         return self._run(read)
 
-    def sessions(self) -> Deferred[list[SessionRecord]]:
-        return self._run(lambda: [_copy_session(r) for r in self._sessions.values()])
+    def sessions(self, user_id: str | None = None) -> Deferred[list[SessionRecord]]:
+        return self._run(lambda: [_copy_session(r) for r in self._sessions.values()
+                                  if user_id is None or r.user_id == user_id])
+
+    def delete_idle_sessions(self, before: float) -> Deferred[int]:
+        def delete() -> int:
+            idle = [i for i, r in self._sessions.items() if r.last_activity_at < before]
+            for session_id in idle:
+                del self._sessions[session_id]
+            return len(idle)
+
+        return self._run(delete)
 
     def authenticate(self, token: str) -> Deferred[User | None]:
         return self._run(lambda: self._authenticate(token))

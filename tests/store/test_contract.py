@@ -126,6 +126,32 @@ async def test_sessions_are_replaced_and_deleted(store: IStore) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_an_older_copy_of_a_session_never_replaces_a_newer_row(store: IStore) -> None:
+    newer = attrs.evolve(SESSION, position=60.0, last_activity_at=50.0)
+    assert await store.save_session(newer) is True
+    stale = attrs.evolve(SESSION, position=10.0, last_activity_at=40.0)
+    assert await store.save_session(stale) is False  # another node's copy is newer
+    assert await store.session("s1") == newer
+    same_time = attrs.evolve(newer, state="paused")
+    assert await store.save_session(same_time) is True
+    assert await store.session("s1") == same_time
+
+
+@pytest_twisted.ensureDeferred
+async def test_sessions_list_by_user_and_idle_ones_are_swept(store: IStore) -> None:
+    old = attrs.evolve(SESSION, id="old", last_activity_at=10.0)
+    live = attrs.evolve(SESSION, id="live", last_activity_at=100.0)
+    theirs = attrs.evolve(SESSION, id="theirs", user_id="u2", last_activity_at=5.0)
+    for record in (old, live, theirs):
+        await store.save_session(record)
+    assert sorted(s.id for s in await store.sessions("u1")) == ["live", "old"]
+    assert [s.id for s in await store.sessions("u2")] == ["theirs"]
+    assert await store.delete_idle_sessions(50.0) == 2
+    assert [s.id for s in await store.sessions()] == ["live"]
+    assert await store.delete_idle_sessions(50.0) == 0
+
+
+@pytest_twisted.ensureDeferred
 async def test_tokens_authenticate_their_user_until_revoked(
     backend: Backend, store: IStore
 ) -> None:
