@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.server import Server
 
 
 @pytest.fixture
@@ -15,3 +19,17 @@ def media_dir(tmp_path: Path, clip_30s: Path) -> Path:
     media.mkdir()
     os.link(clip_30s, media / "film.mp4")
     return media
+
+
+@pytest.fixture
+def blackbeards(tmp_path: Path) -> Iterator[list[Server]]:
+    """Two real ``twistd blackbeard`` on loopback, killed afterwards."""
+    started: list[Server] = []
+    try:
+        for n in range(2):
+            started.append(Server(tmp_path / f"bb{n}", ["--work-dir", str(tmp_path / f"w{n}")],
+                                  plugin="blackbeard").start(ready_path="/api/v1/health"))
+        yield started
+    finally:
+        for each in started:
+            each.stop(signal.SIGKILL)

@@ -6,7 +6,6 @@ response names the node, and every metric carries it."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +19,6 @@ from tests.server import Server, admin_token, free_port, http, wait_for
 pytestmark = pytest.mark.slow
 NODE = "node-a"
 KILL_AFTER = 5  # segments the player has before its transcode's Blackbeard dies
-
-
-@pytest.fixture
-def blackbeards(tmp_path: Path) -> Iterator[list[Server]]:
-    started: list[Server] = []
-    try:
-        for n in range(2):
-            started.append(Server(tmp_path / f"bb{n}", ["--work-dir", str(tmp_path / f"w{n}")],
-                                  plugin="blackbeard").start(ready_path="/api/v1/health"))
-        yield started
-    finally:
-        for each in started:
-            each.stop(signal.SIGKILL)
 
 
 def _pool_view(server: Server) -> dict[str, dict[str, Any]]:

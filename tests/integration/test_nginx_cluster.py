@@ -4,21 +4,17 @@ spread over both, and when a node is killed its sessions' requests reach the oth
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.server import REPOSITORY, Server, free_port, http, wait_for
+from tests.balancer import nginx_before
+from tests.server import Server, http
 
 pytestmark = pytest.mark.slow
-NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-CONF = Path(REPOSITORY) / "etc" / "nginx-cluster.conf"
 
 
 @pytest.fixture
@@ -36,37 +32,8 @@ def nodes(tmp_path: Path) -> Iterator[dict[str, Server]]:
 
 @pytest.fixture
 def balancer(tmp_path: Path, nodes: dict[str, Server]) -> Iterator[str]:
-    if NGINX is None:
-        if os.environ.get("REVENGE_REQUIRE_NGINX"):  # CI installs it: missing is a failure
-            pytest.fail("nginx is not installed")
-        pytest.skip("nginx is not installed")
-    port = free_port()
-    a, b = (f"127.0.0.1:{nodes[n].port}" for n in ("node-a", "node-b"))
-    text = CONF.read_text()
-    assert text.count("127.0.0.1:8080") == 2 and text.count("127.0.0.1:8090") == 2
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(text.replace("127.0.0.1:8080", a).replace("127.0.0.1:8090", b)
-                    .replace("listen 127.0.0.1:8000", f"listen 127.0.0.1:{port}"))
-    prefix = tmp_path / "nginx"
-    prefix.mkdir()
-    log = (tmp_path / "nginx.log").open("wb")
-    process = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)], stdout=log,
-                               stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def answering() -> bool:
-        assert process.poll() is None, (tmp_path / "nginx.log").read_text()
-        try:
-            return http("GET", base + "/healthz", timeout=1).status == 200
-        except OSError:
-            return False
-
-    try:
-        wait_for(answering, what="nginx to answer")
+    with nginx_before(tmp_path, [nodes[n].port for n in ("node-a", "node-b")]) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _node_of(base: str, session: str, what: str) -> str:
