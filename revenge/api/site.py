@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from twisted.internet.interfaces import IHalfCloseableProtocol
+from twisted.internet.interfaces import IAddress, IHalfCloseableProtocol
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.web import http
-from twisted.web.http import HTTPChannel
-from twisted.web.resource import IResource, Resource
+from twisted.web.http import HTTPChannel, datetimeToString
+from twisted.web.http_headers import Headers
+from twisted.web.resource import IResource, Resource, _IEncodingResource
 from twisted.web.server import Request, Site
 from zope.interface import implementer
 
@@ -22,6 +23,23 @@ from revenge.observability.request_log import RequestMeter
 SERVER = b"Revenge"  # no version: it helps attackers more than anyone else
 MAX_HEADERS = 100
 MAX_HEAD = 16 * 1024  # request line and headers together (each line is limited to it too)
+
+
+class _Date:
+    """The ``Date`` header's value, made at most once a second rather than once a request."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._value = b""
+
+    def now(self) -> bytes:
+        second = int(time.time())
+        if second != self._second:
+            self._second, self._value = second, datetimeToString(second)
+        return self._value
+
+
+_DATE = _Date()
 
 
 class _Preflight(Resource):
@@ -81,16 +99,34 @@ class RevengeRequest(Request):
         self._refused = False
 
     def process(self) -> None:
-        # Known to the site until finished, so a graceful stop can wait for it.
-        site = getattr(self.channel, "site", None)
+        """twisted.web's ``Request.process`` with our ``Server`` and a ``Date`` made once a
+        second; known to the site until finished (or gone), so a graceful stop can wait."""
+        site = self.site = self.channel.site  # type: ignore[attr-defined]
         if isinstance(site, RevengeSite):
             site.in_flight.add(self)
-            self.notifyFinish().addBoth(lambda _: site.in_flight.discard(self))
-        super().process()  # type: ignore[no-untyped-call]
+        self.setHeader(b"Server", SERVER)  # type: ignore[no-untyped-call]
+        self.setHeader(b"Date", _DATE.now())  # type: ignore[no-untyped-call]
+        self.prepath = []
+        self.postpath = [unquote_to_bytes(part) for part in self.path[1:].split(b"/")]
+        if self.path == b"*":
+            self._handleStar()
+            return
+        try:
+            resource = site.getResourceFor(self)
+            if _IEncodingResource.providedBy(resource):
+                self._encoder = resource.getEncoder(self)
+            self.render(resource)  # type: ignore[no-untyped-call]
+        except BaseException:
+            self.processingFailed(Failure())  # type: ignore[no-untyped-call]
+
+    def finish(self) -> None:
+        site = getattr(self, "site", None)
+        super().finish()  # type: ignore[no-untyped-call]
+        if isinstance(site, RevengeSite):
+            site.in_flight.discard(self)
 
     def _handleStar(self) -> None:
         # ``OPTIONS *`` (and nonsense like ``GET *``) is answered before any resource.
-        self.setHeader(b"Server", SERVER)  # type: ignore[no-untyped-call]
         body = b""
         if self.method != b"OPTIONS":
             self.setResponseCode(405)
@@ -99,7 +135,7 @@ class RevengeRequest(Request):
             body = error_body("method_not_allowed", "only OPTIONS *")
         self.setHeader(b"Content-Length", b"%d" % len(body))  # type: ignore[no-untyped-call]
         self.write(body)  # type: ignore[no-untyped-call]
-        self.finish()  # type: ignore[no-untyped-call]
+        self.finish()
 
     def gotLength(self, length: int | None) -> None:
         if length is not None and length > MAX_REQUEST_BODY:
@@ -126,9 +162,10 @@ class RevengeRequest(Request):
 
     def connectionLost(self, reason: Failure) -> None:
         # A client gone before the end is a request too; log it as such.
-        if not self.finished:
-            site = getattr(self, "site", None)
-            if isinstance(site, RevengeSite):
+        site = getattr(self, "site", None)
+        if isinstance(site, RevengeSite):
+            site.in_flight.discard(self)
+            if not self.finished:
                 site.log_request(self, aborted=True)
         super().connectionLost(reason)  # type: ignore[no-untyped-call]
 
@@ -160,6 +197,20 @@ class RevengeChannel(HTTPChannel):
     totalHeadersSize = MAX_HEAD
 
     _half_closed = False
+    _host: IAddress | None = None
+    _peer: IAddress | None = None
+
+    def getHost(self) -> IAddress:
+        # Asked by every request (twisted.web's Request.__init__), each time a getsockname
+        # call and a new address object; a connection's addresses do not change.
+        if self._host is None:
+            self._host = super().getHost()  # type: ignore[no-untyped-call]
+        return self._host
+
+    def getPeer(self) -> IAddress:
+        if self._peer is None:
+            self._peer = super().getPeer()  # type: ignore[no-untyped-call]
+        return self._peer
 
     def dataReceived(self, data: bytes) -> None:
         # Not HTTPChannel's, which restarts the idle timeout on every byte.
@@ -203,6 +254,22 @@ class RevengeChannel(HTTPChannel):
         """Not used (we never half-close); closing is the safe answer."""
         self.loseConnection()  # type: ignore[no-untyped-call]
 
+    def writeHeaders(self, version: bytes, code: bytes, reason: bytes,
+                     headers: Headers) -> None:
+        """The status line and headers as one write of one ``bytes``.
+
+        twisted.web hands the transport a sequence of four pieces a header (about 40 for a
+        file response), each checked and buffered on its own. The values were sanitised as
+        they were set (``Headers.setRawHeaders``), as twisted.web relies on too.
+        """
+        lines = [b"%s %s %s" % (version, code, reason)]
+        for name, values in headers.getAllRawHeaders():
+            for value in values:
+                lines.append(name + b": " + value)
+        lines.append(b"\r\n")
+        assert self.transport is not None
+        self.transport.write(b"\r\n".join(lines))
+
 
 class RevengeSite(Site):
     """``Site`` with structured request logging and metrics instead of an access-log file."""
@@ -228,8 +295,6 @@ class RevengeSite(Site):
         self.meter = RequestMeter(listener)
 
     def getResourceFor(self, request: Request) -> IResource:
-        # Request.process has just set twisted.web's own name and version.
-        request.setHeader(b"Server", SERVER)
         try:
             unquote_to_bytes(request.path).decode("utf-8")
         except UnicodeDecodeError:
