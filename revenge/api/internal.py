@@ -61,7 +61,8 @@ class InternalRoutes(Resource):
             else None
         if route is None:
             return json_error(request, 404, "not_found", "no such resource")
-        request.postpath = [unquote_to_bytes(p) for p in parts[3:]]
+        request.postpath = [unquote_to_bytes(p) for p in parts[3:]] \
+            if b"%" in request.path else parts[3:]
         try:
             return route.render(request)  # type: ignore[no-any-return]
         except UnsupportedMethod:

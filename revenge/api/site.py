@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from twisted.internet.interfaces import IAddress, IHalfCloseableProtocol
+from twisted.internet.interfaces import IAddress, IDelayedCall, IHalfCloseableProtocol
+from twisted.internet.protocol import connectionDone
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.web import http
@@ -107,7 +108,8 @@ class RevengeRequest(Request):
         self.setHeader(b"Server", SERVER)  # type: ignore[no-untyped-call]
         self.setHeader(b"Date", _DATE.now())  # type: ignore[no-untyped-call]
         self.prepath = []
-        self.postpath = [unquote_to_bytes(part) for part in self.path[1:].split(b"/")]
+        parts = self.path[1:].split(b"/")
+        self.postpath = [unquote_to_bytes(p) for p in parts] if b"%" in self.path else parts
         if self.path == b"*":
             self._handleStar()
             return
@@ -197,6 +199,8 @@ class RevengeChannel(HTTPChannel):
     totalHeadersSize = MAX_HEAD
 
     _half_closed = False
+    _idle_call: IDelayedCall | None = None
+    _idle_paused = False
     _host: IAddress | None = None
     _peer: IAddress | None = None
 
@@ -215,6 +219,36 @@ class RevengeChannel(HTTPChannel):
     def dataReceived(self, data: bytes) -> None:
         # Not HTTPChannel's, which restarts the idle timeout on every byte.
         LineReceiver.dataReceived(self, data)
+
+    def setTimeout(self, period: float | None) -> float | None:
+        """``TimeoutMixin.setTimeout``, except that turning the timeout off pauses its call
+        rather than cancelling it: twisted.web turns it off for every request and on again
+        after, which would cost a cancelled and a new ``DelayedCall`` a request."""
+        previous, self.timeOut = self.timeOut, period  # type: ignore[assignment]
+        call = self._idle_call
+        self._idle_paused = period is None
+        if period is not None:
+            if call is not None and call.active():
+                call.reset(period)
+            else:
+                self._idle_call = self.callLater(period, self._idle_over)  # type: ignore[no-untyped-call]
+        return previous
+
+    def resetTimeout(self) -> None:
+        call = self._idle_call
+        if call is not None and call.active() and self.timeOut is not None:
+            call.reset(self.timeOut)
+
+    def _idle_over(self) -> None:
+        self._idle_call = None
+        if not self._idle_paused:
+            self.timeoutConnection()  # type: ignore[no-untyped-call]
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        super().connectionLost(reason)  # type: ignore[no-untyped-call]
+        if self._idle_call is not None and self._idle_call.active():
+            self._idle_call.cancel()
+        self._idle_call = None
 
     def pauseProducing(self) -> None:
         """The transport's buffer is full (the client is not reading): stop reading too.
