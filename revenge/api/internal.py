@@ -19,6 +19,8 @@ from revenge.jsonerror import json_body, json_error
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
 
+_KEPT_FILES = 1024
+
 
 class _Probe(Resource):
     """``/internal/probe/{id}``: the probe JSON of a media item."""
@@ -59,7 +61,8 @@ class InternalRoutes(Resource):
             else None
         if route is None:
             return json_error(request, 404, "not_found", "no such resource")
-        request.postpath = [unquote_to_bytes(p) for p in parts[3:]]
+        request.postpath = [unquote_to_bytes(p) for p in parts[3:]] \
+            if b"%" in request.path else parts[3:]
         try:
             return route.render(request)  # type: ignore[no-any-return]
         except UnsupportedMethod:
@@ -72,11 +75,22 @@ def build_internal(library: LibraryService, *, token: str, max_ranges: int,
     """The internal listener's ``Site``, with its two routes (served zero-copy when the
     listener is plain TCP: see ``revenge.api.listener``)."""
 
+    # A range read costs less than making its MediaFile (a Path, a type guessed from the
+    # name), so one is kept per media while the library's record for it stays the same.
+    files: dict[str, tuple[MediaRecord, MediaFile]] = {}
+
     def lookup(media_id: str) -> MediaFile | None:
         record: MediaRecord | None = library.get(media_id)
         if record is None:
             return None
-        return MediaFile(record.path, content_type_for(record.path))
+        known = files.get(media_id)
+        if known is not None and known[0] is record:
+            return known[1]
+        if len(files) >= _KEPT_FILES:
+            files.clear()
+        media = MediaFile(record.path, content_type_for(record.path))
+        files[media_id] = (record, media)
+        return media
 
     routes: dict[bytes, Resource] = {
         b"stream": InternalStreamResource(lookup, token=token, max_ranges=max_ranges),

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from twisted.internet.interfaces import IHalfCloseableProtocol
+from twisted.internet.interfaces import IAddress, IDelayedCall, IHalfCloseableProtocol
+from twisted.internet.protocol import connectionDone
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.web import http
-from twisted.web.http import HTTPChannel
-from twisted.web.resource import IResource, Resource
+from twisted.web.http import HTTPChannel, datetimeToString
+from twisted.web.http_headers import Headers
+from twisted.web.resource import IResource, Resource, _IEncodingResource
 from twisted.web.server import Request, Site
 from zope.interface import implementer
 
@@ -23,6 +25,23 @@ from revenge.observability.request_log import RequestMeter
 SERVER = b"Revenge"  # no version: it helps attackers more than anyone else
 MAX_HEADERS = 100
 MAX_HEAD = 16 * 1024  # request line and headers together (each line is limited to it too)
+
+
+class _Date:
+    """The ``Date`` header's value, made at most once a second rather than once a request."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._value = b""
+
+    def now(self) -> bytes:
+        second = int(time.time())
+        if second != self._second:
+            self._second, self._value = second, datetimeToString(second)
+        return self._value
+
+
+_DATE = _Date()
 
 
 class _Preflight(Resource):
@@ -83,18 +102,37 @@ class RevengeRequest(Request):
         self._refused = False
 
     def process(self) -> None:
-        # Known to the site until finished, so a graceful stop can wait for it.
-        site = getattr(self.channel, "site", None)
+        """twisted.web's ``Request.process`` with our ``Server`` and a ``Date`` made once a
+        second; known to the site until finished (or gone), so a graceful stop can wait."""
+        site = self.site = self.channel.site  # type: ignore[attr-defined]
         if isinstance(site, RevengeSite):
             site.in_flight.add(self)
-            self.notifyFinish().addBoth(lambda _: site.in_flight.discard(self))
-            if site.node is not None:
-                self.setHeader(NODE_HEADER, site.node)  # type: ignore[no-untyped-call]
-        super().process()  # type: ignore[no-untyped-call]
+        self.setHeader(b"Server", SERVER)  # type: ignore[no-untyped-call]
+        self.setHeader(b"Date", _DATE.now())  # type: ignore[no-untyped-call]
+        if isinstance(site, RevengeSite) and site.node is not None:
+            self.setHeader(NODE_HEADER, site.node)  # type: ignore[no-untyped-call]
+        self.prepath = []
+        parts = self.path[1:].split(b"/")
+        self.postpath = [unquote_to_bytes(p) for p in parts] if b"%" in self.path else parts
+        if self.path == b"*":
+            self._handleStar()
+            return
+        try:
+            resource = site.getResourceFor(self)
+            if _IEncodingResource.providedBy(resource):
+                self._encoder = resource.getEncoder(self)
+            self.render(resource)  # type: ignore[no-untyped-call]
+        except BaseException:
+            self.processingFailed(Failure())  # type: ignore[no-untyped-call]
+
+    def finish(self) -> None:
+        site = getattr(self, "site", None)
+        super().finish()  # type: ignore[no-untyped-call]
+        if isinstance(site, RevengeSite):
+            site.in_flight.discard(self)
 
     def _handleStar(self) -> None:
         # ``OPTIONS *`` (and nonsense like ``GET *``) is answered before any resource.
-        self.setHeader(b"Server", SERVER)  # type: ignore[no-untyped-call]
         body = b""
         if self.method != b"OPTIONS":
             self.setResponseCode(405)
@@ -103,7 +141,7 @@ class RevengeRequest(Request):
             body = error_body("method_not_allowed", "only OPTIONS *")
         self.setHeader(b"Content-Length", b"%d" % len(body))  # type: ignore[no-untyped-call]
         self.write(body)  # type: ignore[no-untyped-call]
-        self.finish()  # type: ignore[no-untyped-call]
+        self.finish()
 
     def gotLength(self, length: int | None) -> None:
         if length is not None and length > MAX_REQUEST_BODY:
@@ -130,9 +168,10 @@ class RevengeRequest(Request):
 
     def connectionLost(self, reason: Failure) -> None:
         # A client gone before the end is a request too; log it as such.
-        if not self.finished:
-            site = getattr(self, "site", None)
-            if isinstance(site, RevengeSite):
+        site = getattr(self, "site", None)
+        if isinstance(site, RevengeSite):
+            site.in_flight.discard(self)
+            if not self.finished:
                 site.log_request(self, aborted=True)
         super().connectionLost(reason)  # type: ignore[no-untyped-call]
 
@@ -164,10 +203,56 @@ class RevengeChannel(HTTPChannel):
     totalHeadersSize = MAX_HEAD
 
     _half_closed = False
+    _idle_call: IDelayedCall | None = None
+    _idle_paused = False
+    _host: IAddress | None = None
+    _peer: IAddress | None = None
+
+    def getHost(self) -> IAddress:
+        # Asked by every request (twisted.web's Request.__init__), each time a getsockname
+        # call and a new address object; a connection's addresses do not change.
+        if self._host is None:
+            self._host = super().getHost()  # type: ignore[no-untyped-call]
+        return self._host
+
+    def getPeer(self) -> IAddress:
+        if self._peer is None:
+            self._peer = super().getPeer()  # type: ignore[no-untyped-call]
+        return self._peer
 
     def dataReceived(self, data: bytes) -> None:
         # Not HTTPChannel's, which restarts the idle timeout on every byte.
         LineReceiver.dataReceived(self, data)
+
+    def setTimeout(self, period: float | None) -> float | None:
+        """``TimeoutMixin.setTimeout``, except that turning the timeout off pauses its call
+        rather than cancelling it: twisted.web turns it off for every request and on again
+        after, which would cost a cancelled and a new ``DelayedCall`` a request."""
+        previous, self.timeOut = self.timeOut, period  # type: ignore[assignment]
+        call = self._idle_call
+        self._idle_paused = period is None
+        if period is not None:
+            if call is not None and call.active():
+                call.reset(period)
+            else:
+                self._idle_call = self.callLater(period, self._idle_over)  # type: ignore[no-untyped-call]
+        return previous
+
+    def resetTimeout(self) -> None:
+        call = self._idle_call
+        if call is not None and call.active() and self.timeOut is not None:
+            call.reset(self.timeOut)
+
+    def _idle_over(self) -> None:
+        self._idle_call = None
+        if not self._idle_paused:
+            self.timeoutConnection()  # type: ignore[no-untyped-call]
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        super().connectionLost(reason)  # type: ignore[no-untyped-call]
+        if self._idle_call is not None and self._idle_call.active():
+            self._idle_call.cancel()
+        self._idle_call = None
 
     def pauseProducing(self) -> None:
         """The transport's buffer is full (the client is not reading): stop reading too.
@@ -206,6 +291,22 @@ class RevengeChannel(HTTPChannel):
     def writeConnectionLost(self) -> None:
         """Not used (we never half-close); closing is the safe answer."""
         self.loseConnection()  # type: ignore[no-untyped-call]
+
+    def writeHeaders(self, version: bytes, code: bytes, reason: bytes,
+                     headers: Headers) -> None:
+        """The status line and headers as one write of one ``bytes``.
+
+        twisted.web hands the transport a sequence of four pieces a header (about 40 for a
+        file response), each checked and buffered on its own. The values were sanitised as
+        they were set (``Headers.setRawHeaders``), as twisted.web relies on too.
+        """
+        lines = [b"%s %s %s" % (version, code, reason)]
+        for name, values in headers.getAllRawHeaders():
+            for value in values:
+                lines.append(name + b": " + value)
+        lines.append(b"\r\n")
+        assert self.transport is not None
+        self.transport.write(b"\r\n".join(lines))
 
 
 def _stamped(channel: HTTPChannel, response: bytes) -> bytes:
@@ -247,8 +348,6 @@ class RevengeSite(Site):
         self.meter = RequestMeter(listener)
 
     def getResourceFor(self, request: Request) -> IResource:
-        # Request.process has just set twisted.web's own name and version.
-        request.setHeader(b"Server", SERVER)
         try:
             unquote_to_bytes(request.path).decode("utf-8")
         except UnicodeDecodeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ def etag_for(st: os.stat_result) -> bytes:
     return b'"%x-%x-%x"' % (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+@functools.lru_cache(maxsize=1024)  # a file's Last-Modified, asked for every range read
 def http_date(seconds: float) -> bytes:
     """IMF-fixdate, as HTTP wants it."""
     return formatdate(seconds, usegmt=True).encode()

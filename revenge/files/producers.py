@@ -101,17 +101,24 @@ class BodyWriter:
     def start(self) -> None:
         """Begin writing; the response headers are set already."""
         ACTIVE_STREAMS.inc()
-        self.request.notifyFinish().addErrback(self._gone)
         transport = getattr(self.request.channel, "transport", None)
         if isinstance(transport, SendfileServer):
+            # From here to the end a region is always queued, and the transport fails it if
+            # the connection goes: that is how this writer hears of a client gone.
             self.zero_copy = True
             self._transport = transport
             self._sent_before = transport.file_bytes_sent
             # The headers go into Twisted's buffer first; the transport sends a region only
-            # once everything written before it has left that buffer.
-            self.request.write(b"")
-            self._send_next()
+            # once everything written before it has left that buffer. Held, so head and
+            # body leave together, from here if the socket takes them.
+            transport.hold()
+            try:
+                self.request.write(b"")
+                self._send_next()
+            finally:
+                transport.release()
         else:
+            self.request.notifyFinish().addErrback(self._gone)
             _CopyingProducer(self).start()
 
     def _send_next(self) -> None:

@@ -19,6 +19,7 @@ import attrs
 # Digits only: int() of a bounded header is cheap, and a first-pos past any real file is
 # still a valid (unsatisfiable) range-spec rather than a malformed one.
 _SPEC = re.compile(r"(\d*)-(\d*)", re.ASCII)
+_SIMPLE = re.compile(rb"bytes=(\d*)-(\d*)")  # one range-spec, no spaces
 MAX_HEADER = 4096
 DEFAULT_MAX_RANGES = 16
 
@@ -65,6 +66,12 @@ def parse_range(
     """
     if header is None or len(header) > MAX_HEADER:
         return FULL
+    simple = _SIMPLE.fullmatch(header)
+    if simple is not None:  # what Blackbeard and players send, without the general parse
+        member = _member(simple[1].decode(), simple[2].decode(), size)
+        if isinstance(member, ByteRange):
+            return RangeRequest("partial", (member,))
+        return UNSATISFIABLE if member is None else FULL
     try:
         text = header.decode("ascii")
     except UnicodeDecodeError:
@@ -80,25 +87,33 @@ def parse_range(
         match = _SPEC.fullmatch(element)
         if match is None:
             return FULL
-        first, last = match.groups()
-        if first:
-            start = int(first)
-            end = int(last) if last else size - 1
-            if last and end < start:
-                return FULL  # syntactically invalid: ignore the whole header
-            if start >= size:
-                continue  # unsatisfiable member
-            wanted.append(ByteRange(start, min(end, size - 1)))
-        elif last:
-            suffix = int(last)
-            if suffix == 0 or size == 0:
-                continue
-            wanted.append(ByteRange(max(0, size - suffix), size - 1))
-        else:
-            return FULL  # "-" alone
+        member = _member(match[1], match[2], size)
+        if member is FULL:
+            return FULL
+        if isinstance(member, ByteRange):
+            wanted.append(member)
     if not wanted:
         return UNSATISFIABLE
     return RangeRequest("partial", coalesce(wanted))
+
+
+def _member(first: str, last: str, size: int) -> ByteRange | RangeRequest | None:
+    """One range-spec: the bytes it asks for, None if unsatisfiable, ``FULL`` if invalid
+    (which voids the whole header)."""
+    if first:
+        start = int(first)
+        end = int(last) if last else size - 1
+        if last and end < start:
+            return FULL
+        if start >= size:
+            return None
+        return ByteRange(start, min(end, size - 1))
+    if last:
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            return None
+        return ByteRange(max(0, size - suffix), size - 1)
+    return FULL  # "-" alone
 
 
 def coalesce(ranges: list[ByteRange]) -> tuple[ByteRange, ...]:

@@ -22,7 +22,6 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from revenge.files.conditional import (
-    PRECONDITION_HEADERS,
     etag_for,
     evaluate,
     http_date,
@@ -97,7 +96,7 @@ def serve_file(
         return json_error(request, 500, "media_unreadable", "the media file cannot be read")
     answer: bytes | BodyWriter | None = b""
     try:
-        answer = _respond(request, fd, media, metrics, max_ranges, clock)
+        answer = _respond(request, _headers(request), fd, media, metrics, max_ranges, clock)
     finally:
         if not isinstance(answer, BodyWriter):
             os.close(fd)
@@ -109,9 +108,16 @@ def serve_file(
     return answer
 
 
+def _headers(request: Request) -> dict[bytes, bytes]:
+    """The request's headers by lower-case name, each its last value (as ``getHeader``):
+    read once rather than looked up six times."""
+    return {name.lower(): values[-1]
+            for name, values in request.requestHeaders.getAllRawHeaders()}
+
+
 def _respond(
-    request: Request, fd: int, media: MediaFile, metrics: RouteMetrics, max_ranges: int,
-    clock: IReactorTime | _WallClock,
+    request: Request, headers: dict[bytes, bytes], fd: int, media: MediaFile,
+    metrics: RouteMetrics, max_ranges: int, clock: IReactorTime | _WallClock,
 ) -> bytes | BodyWriter | None:
     """Set status and headers; then the body for ``render`` to return (JSON errors, HEAD's
     empty one), the writer that will stream it, or None when the response is complete."""
@@ -120,12 +126,12 @@ def _respond(
         return json_error(request, 404, "media_missing", "not a regular file")
     etag, modified = etag_for(st), int(st.st_mtime)
     request.setHeader(b"ETag", etag)
-    refused = _preconditions(request, metrics, etag, modified)
+    refused = _preconditions(request, headers, metrics, etag, modified)
     if refused is not _PROCEED:
         return refused
     request.setHeader(b"Last-Modified", http_date(modified))
     request.setHeader(b"Accept-Ranges", b"bytes")
-    wanted = _wanted(request, st, etag, max_ranges, clock)
+    wanted = _wanted(request, headers, st, etag, max_ranges, clock)
     if wanted.kind == "unsatisfiable":
         metrics.requests["unsatisfiable"].inc()
         request.setHeader(b"Content-Range", b"bytes */%d" % st.st_size)
@@ -146,10 +152,10 @@ _PROCEED = b"proceed"
 
 
 def _preconditions(
-    request: Request, metrics: RouteMetrics, etag: bytes, modified: int
+    request: Request, headers: dict[bytes, bytes], metrics: RouteMetrics, etag: bytes,
+    modified: int,
 ) -> bytes | None:
     """§13.2: ``_PROCEED``, or the finished 304 (None) or the 412 body."""
-    headers = {name: request.getHeader(name) for name in PRECONDITION_HEADERS}
     outcome = evaluate(request.method, headers, etag=etag, last_modified=modified)
     if outcome == "not_modified":
         # §15.4.5: the 200 would carry no Cache-Control, Content-Location, Expires or Vary,
@@ -168,15 +174,15 @@ def _preconditions(
 
 
 def _wanted(
-    request: Request, st: os.stat_result, etag: bytes, max_ranges: int,
-    clock: IReactorTime | _WallClock,
+    request: Request, headers: dict[bytes, bytes], st: os.stat_result, etag: bytes,
+    max_ranges: int, clock: IReactorTime | _WallClock,
 ) -> RangeRequest:
     """The ranges asked for: §14.2 honours Range only on GET, and If-Range may veto it
     (§13.1.5)."""
-    range_header = request.getHeader(b"range")
+    range_header = headers.get(b"range")
     if range_header is None or request.method != b"GET":
         return FULL
-    if_range = request.getHeader(b"if-range")
+    if_range = headers.get(b"if-range")
     if if_range is not None and not if_range_holds(
         if_range, etag=etag, last_modified=int(st.st_mtime),
         date_is_strong=last_modified_is_strong(st, clock.seconds()),

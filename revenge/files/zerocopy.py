@@ -92,6 +92,9 @@ class SendfileServer(tcp.Server):
     _sent = 0  # bytes the kernel took from us, ever
     _seen = (0, 0)  # (_sent, bytes the client had not yet acknowledged) at the last check
     _progress_at = 0.0
+    _held = False  # between hold() and release()
+    _write_wanted = False  # something was written while held
+    _sending_now = False  # inside release()'s send
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,8 +110,7 @@ class SendfileServer(tcp.Server):
         if count <= 0:
             done.callback(None)
             return done
-        self._regions.append(_Region(fd, offset, count, done))
-        self.startWriting()
+        self._queue(_Region(fd, offset, count, done))
         return done
 
     def send_buffer(self, data: bytes) -> Deferred[None]:
@@ -119,14 +121,48 @@ class SendfileServer(tcp.Server):
         if not data:
             done.callback(None)
             return done
-        self._regions.append(_Region(-1, 0, len(data), done, memoryview(data)))
-        self.startWriting()
+        self._queue(_Region(-1, 0, len(data), done, memoryview(data)))
         return done
+
+    def hold(self) -> None:
+        """Gather what is written from now until ``release()`` (a response's head and body)."""
+        self._held = True
+
+    def release(self) -> None:
+        """Send what was gathered since ``hold()``: at once, from this call, as far as the
+        socket takes it (a short range then needs no trip through the reactor, nor any
+        registering for writability); the rest, or an error (which the next attempt meets
+        again), when the socket is writable."""
+        self._held = False
+        if not self._write_wanted:
+            return
+        self._write_wanted = False
+        if self._sending_now or not self.connected or self.disconnecting \
+                or self._writeDisconnected:
+            self.startWriting()
+            return
+        self._sending_now = True
+        try:
+            result = self.doWrite()
+        finally:
+            self._sending_now = False
+        if result is not None or self._regions or not self._buffer_empty():
+            self.startWriting()
+
+    def _queue(self, region: _Region) -> None:
+        if not self.connected:
+            region.done.errback(error.ConnectionLost("the connection is gone"))
+            return
+        self._regions.append(region)
+        self.startWriting()
 
     def _buffer_empty(self) -> bool:
         return self.offset == len(self.dataBuffer) and not self._tempDataLen
 
     def startWriting(self) -> None:
+        if self._held:
+            self._write_wanted = True
+            return
         super().startWriting()  # type: ignore[no-untyped-call]
         if self._idle and self._write_timeout:
             self._idle = False
@@ -183,6 +219,8 @@ class SendfileServer(tcp.Server):
         return result
 
     def writeSomeData(self, data: bytes) -> int | error.ConnectionLost:
+        if not data:  # doWrite with nothing buffered (a region was all there was)
+            return 0
         if not self._regions:
             sent: int | error.ConnectionLost = super().writeSomeData(data)
         else:
