@@ -55,8 +55,10 @@ def time_delivery(transport: object, size: int, elapsed: float, clock: IReactorT
     (and, while much is, again after waits doubling from 50 ms, at most 7 times), and the
     rest of the time extrapolated from the pace so far.
     """
-    handle = getattr(transport, "getHandle", None)
-    queued = _unacknowledged(handle()) if handle is not None else 0
+    try:
+        queued = _unacknowledged(transport.getHandle())  # type: ignore[attr-defined]
+    except AttributeError:  # not a socket transport, or closed since (it drops its socket)
+        queued = 0
     if queued * 4 <= size or wait > 3.2:
         done = max(1, size - queued)
         report(elapsed * size / done)

@@ -15,10 +15,11 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 from twisted.internet.protocol import Protocol, ServerFactory
+from twisted.internet.task import Clock
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
-from revenge.files.zerocopy import SendfilePort, SendfileServer
+from revenge.files.zerocopy import SendfilePort, SendfileServer, time_delivery
 from tests.loopback import port_number, stop_listening
 
 DATA = bytes(range(256)) * 8
@@ -98,3 +99,16 @@ async def test_held_writes_leave_together_from_the_releasing_call(tmp_path: Path
 async def test_a_region_after_the_connection_is_gone_fails_at_once(tmp_path: Path) -> None:
     _, seen = await _serve_once(tmp_path)
     assert seen.late_region is not None and seen.late_region.check(ConnectionLost)
+
+
+def test_timing_a_delivery_on_a_connection_closed_since_reports_what_it_knows() -> None:
+    """A closed ``tcp.Server`` drops its socket, so ``getHandle`` raises: a delivery timed
+    on it ends with the time measured, not an error in a timer."""
+
+    class Closed:
+        def getHandle(self) -> object:
+            raise AttributeError("socket")
+
+    reported: list[float] = []
+    time_delivery(Closed(), 1000, 0.25, Clock(), reported.append)
+    assert reported == [0.25]
