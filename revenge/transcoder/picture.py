@@ -67,16 +67,22 @@ def codec_string(level: int) -> str:
     return f"avc1.6400{level:02x}"
 
 
+def _progressive(source: SourceVideo) -> list[str]:
+    """From the source's frames to upright, progressive pictures."""
+    # One frame per frame (not per field): the variant keeps the source's frame rate.
+    return ["bwdif=mode=send_frame:parity=auto:deint=all"] if source.interlaced else []
+
+
+def _grid(rate: Fraction, first_frame: float) -> str:
+    # Constant rate on the global grid from the run's first frame (earlier ones dropped); at
+    # 0 it also fills a late video start with its first picture, so audio and video begin
+    # together.
+    return f"fps=fps={rate.numerator}/{rate.denominator}:start_time={first_frame:.6f}"
+
+
 def _source_steps(source: SourceVideo, *, rate: Fraction, first_frame: float) -> list[str]:
     """From the source's frames to upright, progressive pictures on the variant's grid."""
-    steps = []
-    if source.interlaced:
-        # One frame per frame (not per field): the variant keeps the source's frame rate.
-        steps.append("bwdif=mode=send_frame:parity=auto:deint=all")
-    # Constant rate on the global grid; at 0 it also fills a late video start with its
-    # first picture, so audio and video begin together.
-    steps.append(f"fps=fps={rate.numerator}/{rate.denominator}:start_time={first_frame:.6f}")
-    return steps
+    return [*_progressive(source), _grid(rate, first_frame)]
 
 
 def _variant_steps(source: SourceVideo, profile: VideoProfile, *, end: float) -> list[str]:
@@ -101,6 +107,18 @@ def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
     """The ``-vf`` graph of one run whose first frame is at ``first_frame``."""
     return ",".join([*_source_steps(source, rate=rate, first_frame=first_frame),
                      *_variant_steps(source, profile, end=end)])
+
+
+def split_graph(source: SourceVideo, branches: list[tuple[VideoProfile, Fraction, float]], *,
+                end: float) -> str:
+    """The ``-filter_complex`` graph of a run making several variants (``(profile, rate,
+    first_frame)`` each) from one decode; its outputs are ``[v0]``, ``[v1]``, ..."""
+    head = ",".join([*_progressive(source), f"split={len(branches)}"])
+    graph = f"[0:{source.index}]{head}" + "".join(f"[s{i}]" for i in range(len(branches)))
+    for number, (profile, rate, first_frame) in enumerate(branches):
+        steps = [_grid(rate, first_frame), *_variant_steps(source, profile, end=end)]
+        graph += f";[s{number}]{','.join(steps)}[v{number}]"
+    return graph
 
 
 # Blu-ray subtitles are placed on the disc's picture, which is this size on nearly all.
