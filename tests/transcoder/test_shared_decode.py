@@ -80,3 +80,24 @@ async def _far_then_joined(blackbeard: Blackbeard) -> None:
     (joint,) = transcode.encoders
     assert set(joint.outputs) == {"144p", "120p"} and alone.stopping
     assert joint.outputs["144p"].start == 13 and 12 <= joint.outputs["120p"].start <= 15
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_profile_nobody_asks_for_leaves_the_shared_run(
+    source: Source, tmp_path: Path
+) -> None:
+    blackbeard = await start_blackbeard(source, tmp_path / "work",
+                                        pacing=Pacing(idle_segments=0.5))
+    try:
+        tid = await blackbeard.create(video=[P144, P120])
+        base = f"{blackbeard.url}/api/v1/transcodes/{tid}"
+        await gatherResults([Deferred.fromCoroutine(get(f"{base}/{name}/0.ts"))
+                             for name in ("144p", "120p")])
+        transcode = _transcode(blackbeard, tid)
+        await eventually(lambda: transcode.profiles["120p"].encoder is None)
+        # 144p goes on (or resumes) in a run of its own.
+        status = (await get(f"{base}/144p/14.ts"))[0]
+        assert status == 200
+        assert all(set(e.outputs) == {"144p"} for e in transcode.encoders)
+    finally:
+        await blackbeard.service.stopService()
