@@ -6,6 +6,11 @@ started, restarts it there (a seek). A profile nobody asked a segment of for
 ``idle_segments`` segment durations loses its encoder; its finished segments stay, and
 asking again resumes at the first missing one. An encoder that dies is restarted at the
 missing segment, by whoever waits for one or by the next request.
+
+H.264 profiles whose runs are (or are wanted) within ``join`` segments of each other share
+one ffmpeg, which decodes the source once; it pauses only once every profile it makes is
+far enough ahead, and a profile that seeks away or goes idle leaves it (the others go on
+in a run of their own from where they were).
 """
 
 from __future__ import annotations
@@ -210,8 +215,12 @@ class Transcode:
                       reason=reason if member is state else "join", index=at,
                       pid=encoder.pid)
         for other, at in displaced.items():
-            if other.encoder is None:
-                await self._start(other, at, "regroup")
+            try:
+                if other.encoder is None:
+                    await self._start(other, at, "regroup")
+            except Exception as e:  # the asked-for run started; this one resumes on demand
+                _log.info("transcode {id} {profile}: not regrouped: {e}", id=self.id,
+                          profile=other.profile.name, e=e)
 
     def _position(self, state: ProfileState) -> int | None:
         """Where a profile's run is (the segment being written), or where one is wanted
