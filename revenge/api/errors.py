@@ -15,6 +15,7 @@ from revenge.playback.errors import (
     InvalidRequest,
     PlaybackError,
     StreamRefused,
+    Superseded,
     TooManySessions,
     TranscoderFailed,
     Unplayable,
@@ -40,7 +41,7 @@ class ApiError(Exception):
 # What each playback failure is in HTTP: the one place playback's words become statuses.
 PLAYBACK_STATUS: dict[type[PlaybackError], int] = {
     PlaybackNotFound: 404, InvalidRequest: 400, StreamRefused: 403, TooManySessions: 429,
-    Unplayable: 422, TranscoderFailed: 502,
+    Unplayable: 422, TranscoderFailed: 502, Superseded: 409,
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
@@ -83,7 +83,10 @@ class SegmentRoute(Resource):
         match = SEGMENT_PATH.match(request.path)
         assert match is not None
         session_id, profile, name = (part.decode("ascii") for part in match.groups())
-        Deferred.fromCoroutine(self._serve(request, session_id, profile, name))
+        serving = Deferred.fromCoroutine(self._serve(request, session_id, profile, name))
+        # A player that gave up on the segment (a seek) no longer holds its fetch: the buffer
+        # may then drop it, rather than have the transcoder make it, or go back there.
+        request.notifyFinish().addErrback(lambda _: serving.cancel())
         return NOT_DONE_YET
 
     async def _serve(self, request: Request, session_id: str, profile: str, name: str) -> None:
@@ -101,6 +104,8 @@ class SegmentRoute(Resource):
                                                               cmcd)
         except PlaybackError as e:
             self._answer(request, playback_error_response(request, e))
+            return
+        except CancelledError:  # the player went away
             return
         except Exception:
             _log.failure("segment {name} of session {session} failed", name=name,

@@ -3,7 +3,10 @@
 A request for segment N is served from this buffer (prefetched here), else from the shared
 transcode cache, else from the origin (the transcoder). Every request prefetches the next
 ``prefetch`` segments that are not at hand yet, never more than ``ahead`` past N in total and
-never past the end, and forgets buffered segments behind N (they stay in the cache).
+never past the end, and forgets buffered segments behind N (they stay in the cache). When N
+itself had to be fetched, the prefetches wait until it is answered: a transcoder restarts
+its encoder at the first segment it is asked for, which must be N. Prefetches the player no
+longer heads for (after a seek) are cancelled.
 
 A request for a segment whose fetch is already under way waits for that fetch: there is never
 a second origin fetch for one segment. Such a request reports ``buffer`` when the fetch was a
@@ -13,6 +16,7 @@ request's fetch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import attrs
@@ -112,6 +116,7 @@ class SegmentBuffer:
         started = self._clock.seconds()
         key = (profile, index)
         result: Deferred[Delivery]
+        launched = False
         if (data := self._ready.pop(key, None)) is not None:
             metrics.BUFFER_BYTES.dec(len(data))
             result = succeed(Delivery(data, "buffer"))
@@ -124,29 +129,70 @@ class SegmentBuffer:
             fetch = _Fetch(prefetch=False)
             waiter = self._wait(fetch.requests)
             self._launch(key, fetch)
+            launched = True
             result = waiter.addCallback(Delivery, "origin")
         self._forget_behind(index)
-        self._prefetch_after(profile, index)
+        if launched:
+            self._after(key, lambda: self._prefetch_after(profile, index, unless_moved=True))
+        else:
+            self._prefetch_after(profile, index)
         return result.addCallback(self._served_one, started)
 
     def ready(self, start: int, profile: str) -> Deferred[None]:
         """Fire once segments ``start`` .. ``start + min_ready - 1`` are at hand, fetching
         (as prefetches) those that are not; errbacks with the first fetch error."""
-        waits: list[Deferred[bytes]] = []
+        waits: list[Deferred[None]] = []
         for index in range(start, min(start + self.policy.min_ready, self.segment_count)):
             key = (profile, index)
             if key in self._ready or SegmentKey(self._media, profile, index) in self._cache:
                 continue
             fetch = self._fetches.get(key)
             if fetch is None:
-                fetch = _Fetch(prefetch=True)
-                waits.append(self._wait(fetch.watchers))
-                self._launch(key, fetch)
+                waits.append(self._later_prefetch((profile, index - 1), key))
             else:
-                waits.append(self._wait(fetch.watchers))
+                waits.append(self._wait(fetch.watchers).addCallback(lambda _: None))
         if not waits:
             return succeed(None)
         return DeferredList(waits, consumeErrors=True).addCallback(_first_failure)
+
+    def _later_prefetch(self, before: _Key, key: _Key) -> Deferred[None]:
+        """Prefetch ``key`` once the fetch of ``before`` (if any) is over; fires when it is
+        at hand."""
+        arrived: Deferred[None] = Deferred()
+
+        def launch() -> None:
+            if self._closed:
+                arrived.errback(CancelledError())
+                return
+            if key in self._ready or SegmentKey(self._media, *key) in self._cache:
+                arrived.callback(None)
+                return
+            fetch = self._fetches.get(key)
+            if fetch is None:
+                fetch = _Fetch(prefetch=True)
+                self._launch(key, fetch)
+            self._wait(fetch.watchers).addCallback(lambda _: None).chainDeferred(arrived)
+
+        self._after(before, launch)
+        return arrived
+
+    def _after(self, key: _Key, then: Callable[[], None]) -> None:
+        """Run ``then`` once the origin fetch of ``key`` under way is over, else now.
+
+        Segments after one being fetched are asked for only once it is answered: a
+        transcoder takes the first request of a segment it has no encoder near as the place
+        to (re)start one, so the segment a player waits for must reach it first.
+        """
+        fetch = self._fetches.get(key)
+        if fetch is None or fetch.origin is None:
+            then()
+            return
+
+        def over(result: object) -> object:
+            then()
+            return result
+
+        fetch.origin.addBoth(over)
 
     def close(self) -> None:
         """Cancel prefetches under way and let go of buffered segments; fetches a request
@@ -225,12 +271,20 @@ class SegmentBuffer:
         origin.addBoth(done)
 
     def _forget_behind(self, index: int) -> None:
+        """The player is at ``index``: drop what is buffered behind it, and stop prefetching
+        what it no longer heads for (after a seek, the old position's segments would keep
+        the transcoder making them, or restart it back there)."""
         self._position = index
         for key in [k for k in self._ready if k[1] < index]:
             metrics.BUFFER_BYTES.dec(len(self._ready.pop(key)))
+        wanted = range(index - 1, index + self.policy.ahead + 1)
+        for key, fetch in list(self._fetches.items()):
+            if key[1] not in wanted and fetch.prefetch and not fetch.requests \
+                    and fetch.origin is not None:
+                fetch.origin.cancel()
 
-    def _prefetch_after(self, profile: str, index: int) -> None:
-        if self._closed:
+    def _prefetch_after(self, profile: str, index: int, *, unless_moved: bool = False) -> None:
+        if self._closed or (unless_moved and abs(self._position - index) > 1):
             return
         held = {k for k in (*self._ready, *self._fetches) if k[0] == profile and k[1] > index}
         last = min(index + self.policy.prefetch, index + self.policy.ahead,

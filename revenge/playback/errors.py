@@ -52,6 +52,12 @@ class TranscoderFailed(PlaybackError):
     code = "transcoder_failed"
 
 
+class Superseded(PlaybackError):
+    """The player asked for a segment elsewhere; this request was given up."""
+
+    code = "superseded"
+
+
 def not_found(what: str) -> NotFound:
     """A ``NotFound`` for an unknown (or someone else's) session, media, profile..."""
     return NotFound(what)

@@ -361,7 +361,21 @@ class PlaybackService(Service):
         except TranscoderError as e:
             raise TranscoderFailed(str(e)) from None
         self._shared[session.id] = shared
+        shared.warm(self._transcodes.transcoder, start, self._start_renditions(session))
         return shared
+
+    def _start_renditions(self, session: Session) -> list[str]:
+        """What the player will ask for first: the variant it starts with (the first of the
+        master playlist) and the default audio."""
+        names = []
+        if session.ladder.video:
+            adapter = session.adapter
+            names.append(adapter.profile_for(None).name if adapter.server_abr
+                         else adapter.master_order()[0])
+        audio = self.audio_default(session)
+        if audio is not None:
+            names.append(audio.name)
+        return names
 
     def timeline(self, session: Session) -> Timeline:
         """The segment boundaries of the session's media."""

@@ -9,6 +9,7 @@ import attrs
 
 from revenge.playback.adaptation import Adapter
 from revenge.playback.ladder import Ladder
+from revenge.playback.pending import PendingRequests
 from revenge.store.records import Preferences, SessionRecord
 
 
@@ -109,6 +110,8 @@ class Session:
     # or the player has reported playing.
     progressed: bool = False
     stats: SessionStats = attrs.field(factory=SessionStats)
+    # Its segment requests under way (not persisted).
+    requests: PendingRequests = attrs.field(factory=PendingRequests)
     adapter: Adapter = attrs.field(
         default=attrs.Factory(
             lambda self: Adapter(self.id, self.ladder.variants,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from twisted.internet.defer import CancelledError
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from revenge.blackbeard.contract import AudioProfile
+from revenge.blackbeard.contract import AudioProfile, VideoProfile
 from revenge.blackbeard.interface import ITranscoder, MediaFailed, TranscoderError
 from revenge.blackbeard.naming import segment_index
 from revenge.blackbeard.timeline import MPEG_CLOCK, TS_OFFSET
@@ -56,7 +56,8 @@ class Streaming:
         self._subtitles = subtitles
 
     async def master_playlist(self, session_id: str, token: str) -> str:
-        """The master playlist, rewritten; the first segments are ready before it answers."""
+        """The master playlist, rewritten. It answers at once: the first segments were asked
+        for when the session got its transcode, and the player's requests wait for them."""
         session = await self._playback.authorise(session_id, token)
         shared = await self._playback.shared_for(session)
         adapter = session.adapter
@@ -70,38 +71,16 @@ class Streaming:
                                   audio_default=audio.name if audio else None)
 
         try:
-            if shared.master is None:
-                shared.master = (await self._transcoder.master_playlist(shared.id)).decode()
-            await self._warm(session, shared)
+            master = await shared.master_playlist(self._transcoder)
             if not session.ladder.video:
-                return rewrite(shared.master, None)
+                return rewrite(master, None)
             if adapter.server_abr:
                 best = adapter.allowed[0].name
-                text = rewrite(shared.master, lambda _: [best])
+                text = rewrite(master, lambda _: [best])
                 return text.replace(f"{best}/index.m3u8", f"{AUTO}/index.m3u8")
-            return rewrite(shared.master, lambda _: adapter.master_order())
+            return rewrite(master, lambda _: adapter.master_order())
         except (TranscoderError, ManifestError) as e:
             raise _failed(session, e) from None
-
-    async def _warm(self, session: Session, shared: SharedTranscode) -> None:
-        """Have the first segments of what the player will ask for first at hand."""
-        start = self._playback.timeline(session).index_at(session.position)
-        ladder, adapter = session.ladder, session.adapter
-        names = []
-        if ladder.video:
-            # The variant the player starts with: the first of the master playlist.
-            first = adapter.profile_for(None).name if adapter.server_abr \
-                else adapter.master_order()[0]
-            names.append(first)
-        audio = self._playback.audio_default(session)
-        if audio is not None:
-            names.append(audio.name)
-        try:
-            for name in names:
-                await shared.buffer.ready(start, name)
-        except CancelledError:
-            # The session was stopped (and its transcode let go) while the player waited.
-            raise not_found("session") from None
 
     def _rendition(self, session: Session, name: str) -> str:
         """The rendition a URL names (``auto``: the best allowed profile); 404 otherwise."""
@@ -174,14 +153,11 @@ class Streaming:
         if cmcd is not None:
             session.adapter.cmcd(cmcd)
         started = time.monotonic()
-        if isinstance(rendition, AudioProfile):
-            try:
-                delivery = await shared.buffer.get(index, rendition.name)
-            except TranscoderError as e:
-                raise _failed(session, e) from None
-            served = rendition.name
-        else:
-            delivery, served = await self._video_segment(session, shared, index, profile)
+        kind = "audio" if isinstance(rendition, AudioProfile) else "video"
+        # Before this request's fetch: what the player left is let go of first.
+        session.requests.jump(kind, index)
+        delivery, served = await session.requests.hold(kind, index, Deferred.fromCoroutine(
+            self._fetch(session, shared, index, profile, rendition)))
         self._account(session, delivery, started, audio=isinstance(rendition, AudioProfile))
         if not session.ladder.video or not isinstance(rendition, AudioProfile):
             session.segment_delivered(timeline.start(index))
@@ -191,6 +167,15 @@ class Streaming:
                   source=delivery.source, latency_ms=(time.monotonic() - started) * 1000,
                   bytes=len(delivery.data))
         return delivery, session
+
+    async def _fetch(self, session: Session, shared: SharedTranscode, index: int, profile: str,
+                     rendition: VideoProfile | AudioProfile | None) -> tuple[Delivery, str]:
+        if isinstance(rendition, AudioProfile):
+            try:
+                return await shared.buffer.get(index, rendition.name), rendition.name
+            except TranscoderError as e:
+                raise _failed(session, e) from None
+        return await self._video_segment(session, shared, index, profile)
 
     async def _video_segment(self, session: Session, shared: SharedTranscode, index: int,
                              profile: str) -> tuple[Delivery, str]:

@@ -6,10 +6,12 @@ segment buffer, so the second is served from what the first made, with no new en
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from revenge.blackbeard.contract import TranscodeRequest
 from revenge.blackbeard.interface import ITranscoder
@@ -41,12 +43,38 @@ class SharedTranscode:
     master: str | None = None
     playlists: dict[str, str] = attrs.field(factory=dict)  # rendition → its playlist
 
+    async def master_playlist(self, transcoder: ITranscoder) -> str:
+        """The master playlist as Blackbeard wrote it, fetched once."""
+        if self.master is None:
+            self.master = (await transcoder.master_playlist(self.id)).decode()
+        return self.master
+
     async def media_playlist(self, transcoder: ITranscoder, rendition: str) -> str:
         """A rendition's playlist as Blackbeard wrote it, fetched once."""
         if rendition not in self.playlists:
             self.playlists[rendition] = (await transcoder.media_playlist(
                 self.id, rendition)).decode()
         return self.playlists[rendition]
+
+    def warm(self, transcoder: ITranscoder, start: int, renditions: Sequence[str]) -> None:
+        """Ask now for what a player asks for first: the playlists, and the first segments
+        of ``renditions`` (the start variant, the default audio), so that their encoders
+        start with the session rather than with the player's first segment request."""
+        for name in renditions:
+            self.buffer.ready(start, name).addErrback(self._not_warmed, name)
+
+        async def playlists() -> None:
+            await self.master_playlist(transcoder)
+            for name in renditions:
+                await self.media_playlist(transcoder, name)
+
+        Deferred.fromCoroutine(playlists()).addErrback(self._not_warmed, "playlists")
+
+    def _not_warmed(self, failure: Failure, what: str) -> None:
+        # The player's own requests will ask again and report what is wrong.
+        if failure.check(CancelledError) is None:
+            _log.info("warming {what} of transcode {id} failed: {error}", what=what,
+                      id=self.id, error=failure.getErrorMessage())
 
 
 @attrs.define(eq=False, kw_only=True)

@@ -1,4 +1,5 @@
-"""The ffmpeg command line of one run: one rendition, from a given segment on.
+"""The ffmpeg command line of one run: one rendition, or several H.264 variants sharing one
+decode of the source, each from a given segment on.
 
 Every segment of every rendition covers the same span of one timeline (``Timeline``):
 ffmpeg reads with ``-copyts -start_at_zero``, so its timestamps *are* timeline seconds, and
@@ -11,6 +12,7 @@ thresholds given relative to the run's first packet, which this module knows exa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 
 import attrs
@@ -34,17 +36,37 @@ _MUX = ["-avoid_negative_ts", "disabled", "-muxdelay", f"{TS_OFFSET / 2}",
 
 @attrs.frozen
 class Command:
-    """An ffmpeg argv and what its output will be: segments from ``first`` on are the
-    rendition's; a lower one (a run's warm-up lead) is thrown away."""
+    """An ffmpeg argv; ``remux`` when it copies the source's video as it is."""
 
     argv: list[str]
-    first: int
     remux: bool = False
 
 
-def command(request: TranscodeRequest, rendition: Rendition, start: int, directory: Path, *,
-            ffmpeg: str, threads: int = 2, preset: str = "veryfast") -> Command:
-    """The run of ``rendition`` making segments ``start``, ``start+1``, ... in ``directory``."""
+@attrs.frozen
+class Part:
+    """One rendition of a run: its segments from ``start`` on, written into ``directory``
+    (a lower one, a run's warm-up lead, is thrown away)."""
+
+    rendition: Rendition
+    start: int
+    directory: Path
+
+
+def shareable(rendition: Rendition) -> bool:
+    """Whether ``rendition`` can be made by one run beside others of its kind: an H.264
+    encode of the plain picture, whose decoded frames the run splits between them."""
+    return isinstance(rendition, VideoProfile) and rendition.codec != "copy" \
+        and rendition.burn_subtitle is None
+
+
+def command(request: TranscodeRequest, parts: Sequence[Part], *, ffmpeg: str,
+            threads: int = 2, preset: str = "veryfast") -> Command:
+    """The run making ``parts``: one rendition, or several ``shareable`` ones."""
+    if len(parts) > 1:
+        assert all(shareable(p.rendition) for p in parts)
+        return _videos(request, parts, ffmpeg=ffmpeg, threads=threads, preset=preset)
+    (part,) = parts
+    rendition, start, directory = part.rendition, part.start, part.directory
     if isinstance(rendition, AudioProfile):
         return _audio(request, rendition, start, directory, ffmpeg=ffmpeg)
     if rendition.codec == "copy":
@@ -83,16 +105,36 @@ def _segments(directory: Path, *, number: int, cuts: list[float]) -> list[str]:
     return [*args, str(directory / "%d.ts")]
 
 
+def _frames(request: TranscodeRequest, profile: VideoProfile,
+            start: int) -> tuple[Fraction, list[float]]:
+    """The variant's frame rate and the first frame instant of each segment from ``start``."""
+    source = request.source.video
+    assert source is not None
+    rate = picture.output_rate(source.frame_rate, profile.frame_rate)
+    return rate, [picture.grid_start(t, rate) for t in request.timeline.starts[start:]]
+
+
+def _encoding(request: TranscodeRequest, profile: VideoProfile, start: int, directory: Path,
+              *, threads: int, preset: str) -> list[str]:
+    """The output options of an H.264 variant from segment ``start`` on: encoder, forced
+    keyframes on the boundaries, and the segment muxer cutting there."""
+    rate, frames = _frames(request, profile, start)
+    first, half = frames[0], 0.5 / float(rate)
+    args = ["-an", "-sn", "-dn", "-threads", str(threads)]
+    args += picture.x264_arguments(profile, rate=rate, longest_segment=request.timeline.longest,
+                                   preset=preset)
+    args += ["-force_key_frames", ",".join(f"{t:.9f}" for t in frames)]
+    return [*args, *_segments(directory, number=start,
+                              cuts=[t - first - half for t in frames[1:]])]
+
+
 def _video(request: TranscodeRequest, profile: VideoProfile, start: int, directory: Path, *,
            ffmpeg: str, threads: int, preset: str) -> Command:
     source = request.source.video
     assert source is not None
-    timeline = request.timeline
-    rate = picture.output_rate(source.frame_rate, profile.frame_rate)
-    frames = [picture.grid_start(t, rate) for t in timeline.starts[start:]]
+    rate, frames = _frames(request, profile, start)
     first = frames[0]
-    half = 0.5 / float(rate)
-    seek = timeline.start(start) - request.source.preroll
+    seek = request.timeline.start(start) - request.source.preroll
     if profile.burn_subtitle is None:
         args = _head(ffmpeg, request, seek)
         args += ["-map", f"0:{source.index}", "-filter_threads", "1",
@@ -109,12 +151,32 @@ def _video(request: TranscodeRequest, profile: VideoProfile, start: int, directo
                  picture.burn_graph(source, profile, subtitle, rate=rate,
                                     first_frame=first, end=request.duration),
                  "-map", "[picture]"]
-    args += ["-an", "-sn", "-dn", "-threads", str(threads)]
-    args += picture.x264_arguments(profile, rate=rate, longest_segment=timeline.longest,
-                                   preset=preset)
-    args += ["-force_key_frames", ",".join(f"{t:.9f}" for t in frames)]
-    args += _segments(directory, number=start, cuts=[t - first - half for t in frames[1:]])
-    return Command(args, start)
+    args += _encoding(request, profile, start, directory, threads=threads, preset=preset)
+    return Command(args)
+
+
+def _videos(request: TranscodeRequest, parts: Sequence[Part], *, ffmpeg: str, threads: int,
+            preset: str) -> Command:
+    """One decode of the source split between several H.264 variants, each from its own
+    first segment: the decode starts at the earliest, and each branch's frame-rate filter
+    drops the frames before its own first one."""
+    source = request.source.video
+    assert source is not None
+    branches = []
+    for part in parts:
+        assert isinstance(part.rendition, VideoProfile)
+        rate, frames = _frames(request, part.rendition, part.start)
+        branches.append((part.rendition, rate, frames[0]))
+    seek = min(request.timeline.start(p.start) for p in parts) - request.source.preroll
+    args = _head(ffmpeg, request, seek)
+    args += ["-filter_complex_threads", "1", "-filter_complex",
+             picture.split_graph(source, branches, end=request.duration)]
+    for number, part in enumerate(parts):
+        assert isinstance(part.rendition, VideoProfile)
+        args += ["-map", f"[v{number}]",
+                 *_encoding(request, part.rendition, part.start, part.directory,
+                            threads=threads, preset=preset)]
+    return Command(args)
 
 
 def _remux(request: TranscodeRequest, profile: VideoProfile, start: int, directory: Path, *,
@@ -130,7 +192,7 @@ def _remux(request: TranscodeRequest, profile: VideoProfile, start: int, directo
     args = _head(ffmpeg, request, begin + frame / 2 if start else None)
     args += ["-map", f"0:{source.index}", "-an", "-sn", "-dn", "-c:v", "copy"]
     cuts = [t - begin - frame for t in timeline.starts[start + 1:]]
-    return Command([*args, *_segments(directory, number=start, cuts=cuts)], start, remux=True)
+    return Command([*args, *_segments(directory, number=start, cuts=cuts)], remux=True)
 
 
 def _audio(request: TranscodeRequest, profile: AudioProfile, start: int, directory: Path, *,
@@ -155,4 +217,4 @@ def _audio(request: TranscodeRequest, profile: AudioProfile, start: int, directo
         args += ["-output_ts_offset", f"{shift / sound.SAMPLE_RATE:.6f}"]
     # A run after 0 opens with its lead, numbered one below its first real segment.
     number = start - 1 if start else 0
-    return Command([*args, *_segments(directory, number=number, cuts=cuts)], start)
+    return Command([*args, *_segments(directory, number=number, cuts=cuts)])

@@ -1,4 +1,5 @@
-"""One ffmpeg child process: the segments it finishes, pause and resume, and its end.
+"""One ffmpeg child process: the segments it finishes (of each rendition it makes), pause
+and resume, and its end.
 
 The segment muxer logs ``segment:'N.ts' ... ended`` just *before* it closes a file, then opens
 the next and logs ``segment:'N+1.ts' starts with packet ... pts_time:T`` once the next file has
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ProcessDone, ProcessExitedAlready
 from twisted.internet.interfaces import IReactorProcess, IReactorTime
@@ -28,8 +30,8 @@ from revenge.blackbeard.timeline import Timeline
 from revenge.transcoder import metrics
 from revenge.transcoder.command import Command
 
-_ENDED = re.compile(rb"segment:'(?:[^']*/)?(\d+)\.ts' count:\d+ ended")
-_STARTS = re.compile(rb"segment:'(?:[^']*/)?(\d+)\.ts' starts with packet .*pts_time:(-?[\d.]+)")
+_ENDED = re.compile(rb"segment:'((?:[^']*/)?)(\d+)\.ts' count:\d+ ended")
+_STARTS = re.compile(rb"segment:'((?:[^']*/)?)(\d+)\.ts' starts with packet .*pts_time:(-?[\d.]+)")
 _log = Logger()
 # How far a remuxed segment's start may be from its boundary.
 CUT_TOLERANCE = 0.1
@@ -52,20 +54,34 @@ class _Protocol(ProcessProtocol):
         self._encoder.process_ended(reason)
 
 
-class Encoder:
-    """A running ffmpeg making segments ``start``, ``start+1``, ... of one rendition.
+@attrs.define(eq=False)
+class Output:
+    """One rendition an encoder makes: segments ``start``, ``start+1``, ... into
+    ``directory``; ``on_segment(index, path)`` is called for each one finished."""
 
-    ``on_segment(index, path)`` is called for every finished segment and
-    ``on_end(encoder)`` once the process is gone; ``error`` then says why it ended if
-    neither a clean exit nor a stop asked for.
+    name: str
+    directory: Path
+    start: int
+    on_segment: Callable[[int, Path], None]
+    writing: int = attrs.field(init=False)  # the segment being written; all before are done
+    open: int | None = None  # the segment file being written
+
+    def __attrs_post_init__(self) -> None:
+        self.writing = self.start
+
+
+class Encoder:
+    """A running ffmpeg making the segments of one or more renditions (``outputs``, by
+    name), each from its own first segment on.
+
+    ``on_end(encoder)`` is called once the process is gone; ``error`` then says why it
+    ended if neither a clean exit nor a stop asked for.
     """
 
-    def __init__(self, *, reactor: Any, command: Command, directory: Path, timeline: Timeline,
-                 on_segment: Callable[[int, Path], None],
-                 on_end: Callable[[Encoder], None]) -> None:
-        self.directory = directory
-        self.start = command.first
-        self.writing = command.first  # the segment being written; all before it are done
+    def __init__(self, *, reactor: Any, command: Command, outputs: list[Output],
+                 timeline: Timeline, on_end: Callable[[Encoder], None]) -> None:
+        self.outputs = {o.name: o for o in outputs}
+        self._by_directory = {f"{o.directory}/".encode(): o for o in outputs}
         self.paused = False
         self.stopping = False  # a stop was asked for: its end is not an error
         self.error: str | None = None
@@ -74,16 +90,20 @@ class Encoder:
         self.ended: Deferred[None] = Deferred()
         self._remux = command.remux
         self._timeline = timeline
-        self._open: int | None = None  # the segment file being written
-        self._on_segment = on_segment
         self._on_end = on_end
         self._tail: list[str] = []
         self._alive = True
         self._clock: IReactorTime = reactor
         process_reactor: IReactorProcess = reactor
         self._process = process_reactor.spawnProcess(
-            _Protocol(self), command.argv[0], command.argv, env={}, path=str(directory))
+            _Protocol(self), command.argv[0], command.argv, env={},
+            path=str(outputs[0].directory))
         metrics.ENCODERS.inc()
+
+    @property
+    def start(self) -> int:
+        """The first segment this run makes of any rendition."""
+        return min(o.start for o in self.outputs.values())
 
     @property
     def alive(self) -> bool:
@@ -96,35 +116,44 @@ class Encoder:
         pid = self._process.pid
         return int(pid) if pid is not None else None
 
+    def _output(self, directory: bytes) -> Output | None:
+        if len(self.outputs) == 1:
+            return next(iter(self.outputs.values()))
+        return self._by_directory.get(directory)
+
     def line_received(self, line: bytes) -> None:
         """One line of ffmpeg's stderr."""
         if (match := _ENDED.search(line)) is not None:
-            # Pacing counts it as made from here on; it is served once the next one starts.
-            self.writing = max(self.writing, int(match.group(1)) + 1)
+            if (output := self._output(match.group(1))) is not None:
+                # Pacing counts it as made from here on; it is served once the next starts.
+                output.writing = max(output.writing, int(match.group(2)) + 1)
         elif (match := _STARTS.search(line)) is not None:
-            index, at = int(match.group(1)), float(match.group(2))
-            if self._open is not None and self._open < index:
-                self._confirm(self._open)
-            self._open = index
-            self.writing = max(self.writing, index)
-            if self._remux and index >= self.start and not self._on_boundary(index, at):
-                self.misaligned = True
-                self.error = (f"the source's keyframes do not fall on the segment boundaries "
-                              f"(segment {index} starts at {at:.3f} s): remux impossible")
-                self.kill()
+            if (output := self._output(match.group(1))) is not None:
+                self._opened(output, int(match.group(2)), float(match.group(3)))
         elif b"rror" in line or b"nvalid" in line or b"failed" in line:
             self._tail = [*self._tail[-4:], line.decode("utf-8", "replace").strip()]
+
+    def _opened(self, output: Output, index: int, at: float) -> None:
+        if output.open is not None and output.open < index:
+            self._confirm(output, output.open)
+        output.open = index
+        output.writing = max(output.writing, index)
+        if self._remux and index >= output.start and not self._on_boundary(index, at):
+            self.misaligned = True
+            self.error = (f"the source's keyframes do not fall on the segment boundaries "
+                          f"(segment {index} starts at {at:.3f} s): remux impossible")
+            self.kill()
 
     def _on_boundary(self, index: int, at: float) -> bool:
         return index < self._timeline.count and \
             abs(at - self._timeline.start(index)) <= CUT_TOLERANCE
 
-    def _confirm(self, index: int) -> None:
+    def _confirm(self, output: Output, index: int) -> None:
         # A warm-up lead (below ``start``) and anything after a failed remux are not served.
-        if self.misaligned or not self.start <= index < self._timeline.count:
+        if self.misaligned or not output.start <= index < self._timeline.count:
             return
         metrics.SEGMENTS.inc()
-        self._on_segment(index, self.directory / f"{index}.ts")
+        output.on_segment(index, output.directory / f"{index}.ts")
 
     def pause(self) -> None:
         """Stop the process where it is (SIGSTOP): no CPU until resumed."""
@@ -172,14 +201,15 @@ class Encoder:
         self.paused = False
         metrics.ENCODERS.dec()
         if reason.check(ProcessDone) is not None:
-            # A clean exit wrote the trailer and closed the last segment.
-            if self._open is not None:
-                self._confirm(self._open)
+            # A clean exit wrote the trailer and closed the last segments.
             last = self._timeline.count - 1
-            if not self.misaligned and (self._open is None or self._open < last):
-                # The filters run every rendition to the timeline's end; stopping short
-                # means the source could not be read that far.
-                self.error = f"the input ended before segment {last} (at {self._open})"
+            for output in self.outputs.values():
+                if output.open is not None:
+                    self._confirm(output, output.open)
+                if not self.misaligned and (output.open is None or output.open < last):
+                    # The filters run every rendition to the timeline's end; stopping short
+                    # means the source could not be read that far.
+                    self.error = f"the input ended before segment {last} (at {output.open})"
         elif not self.stopping:
             self.error = " | ".join(self._tail) or str(reason.value)
         self._on_end(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import secrets
@@ -18,8 +19,8 @@ from twisted.logger import Logger
 
 from revenge.blackbeard.contract import TranscodeRequest
 from revenge.transcoder import metrics
-from revenge.transcoder.command import command
-from revenge.transcoder.encoder import Encoder
+from revenge.transcoder.command import Part, command
+from revenge.transcoder.encoder import Encoder, Output
 from revenge.transcoder.pacing import Pacing
 from revenge.transcoder.transcode import ProfileState, Transcode
 
@@ -70,7 +71,7 @@ class TranscoderService(Service):
         self._threads = threads
         self._preset = preset
         self.transcodes: dict[str, Transcode] = {}
-        self._live: dict[Encoder, ProfileState] = {}
+        self._live: dict[Encoder, list[ProfileState]] = {}
         self._reapers: dict[str, IDelayedCall] = {}
         self._leftovers: Deferred[None] | None = None
 
@@ -150,38 +151,44 @@ class TranscoderService(Service):
         Deferred.fromCoroutine(self.delete(transcode_id)).addErrback(
             lambda f: _log.failure("reaping transcode {id} failed", f, id=transcode_id))
 
-    async def _spawn(self, transcode: Transcode, state: ProfileState, start: int,
+    async def _spawn(self, transcode: Transcode, members: list[tuple[ProfileState, int]],
                      reason: str) -> Encoder:
-        """Start an ffmpeg for ``state`` at ``start`` within the encoder budget."""
-        while len(self._live) >= self.max_encoders:
+        """Start an ffmpeg making ``members`` (each from its segment) within the budget."""
+        while len([e for e in self._live if not e.stopping]) >= self.max_encoders:
             victim = self._least_wanted_paused()
             if victim is None:
                 metrics.BUSY.inc()
                 raise Busy(f"all {self.max_encoders} encoders are working")
-            victim_state = self._live[victim]
-            if victim_state.encoder is victim:
-                victim_state.encoder = None
+            names = []
+            for victim_state in self._live[victim]:
+                names.append(victim_state.profile.name)
+                if victim_state.encoder is victim:
+                    victim_state.encoder = None
             _log.info("encoder budget full: stopping a paused encoder of {profile}",
-                      profile=victim_state.profile.name)
-            await victim.kill()
-        directory = transcode.run_directory(state)
-        directory.mkdir(parents=True, exist_ok=True)
-        run = command(transcode.request, state.profile, start, directory, ffmpeg=self._ffmpeg,
-                      threads=self._threads, preset=self._preset)
+                      profile=",".join(names))
+            victim.kill()
+        outputs, parts = [], []
+        for state, start in members:
+            directory = transcode.run_directory(state)
+            directory.mkdir(parents=True, exist_ok=True)
+            parts.append(Part(state.profile, start, directory))
+            outputs.append(Output(state.profile.name, directory, start, functools.partial(
+                transcode.segment_finished, state)))
+        run = command(transcode.request, parts, ffmpeg=self._ffmpeg, threads=self._threads,
+                      preset=self._preset)
+        states = [state for state, _ in members]
 
         def ended(encoder: Encoder) -> None:
             self._live.pop(encoder, None)
-            transcode.encoder_ended(state, encoder)
+            for state in states:
+                transcode.encoder_ended(state, encoder)
 
-        encoder = Encoder(
-            reactor=self._reactor, command=run, directory=directory,
-            timeline=transcode.request.timeline,
-            on_segment=lambda index, path: transcode.segment_finished(state, index, path),
-            on_end=ended)
-        self._live[encoder] = state
+        encoder = Encoder(reactor=self._reactor, command=run, outputs=outputs,
+                          timeline=transcode.request.timeline, on_end=ended)
+        self._live[encoder] = states
         return encoder
 
     def _least_wanted_paused(self) -> Encoder | None:
-        paused = [(state.last_demand, id(e), e) for e, state in self._live.items()
-                  if e.paused and not e.stopping]
+        paused = [(max(s.last_demand for s in states), id(e), e)
+                  for e, states in self._live.items() if e.paused and not e.stopping]
         return min(paused)[2] if paused else None

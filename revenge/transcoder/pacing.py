@@ -23,6 +23,9 @@ class Pacing:
     wait: float = 10.0
     # A request more than this many segments past the one being written restarts there.
     seek_ahead: int = 4
+    # Profiles whose runs are (or are wanted) at most this many segments apart are made by
+    # one ffmpeg that decodes the source once.
+    join: int = attrs.field(default=2, validator=attrs.validators.ge(0))
     # Seconds between SIGTERM and SIGKILL when the service stops.
     stop_grace: float = 5.0
 

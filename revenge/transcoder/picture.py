@@ -67,33 +67,48 @@ def codec_string(level: int) -> str:
     return f"avc1.6400{level:02x}"
 
 
+def _progressive(source: SourceVideo) -> list[str]:
+    """From the source's frames to upright, progressive pictures."""
+    # One frame per frame (not per field): the variant keeps the source's frame rate.
+    return ["bwdif=mode=send_frame:parity=auto:deint=all"] if source.interlaced else []
+
+
+def _grid(rate: Fraction, first_frame: float) -> str:
+    # Constant rate on the global grid from the run's first frame (earlier ones dropped); at
+    # 0 it also fills a late video start with its first picture, so audio and video begin
+    # together.
+    return f"fps=fps={rate.numerator}/{rate.denominator}:start_time={first_frame:.6f}"
+
+
 def _source_steps(source: SourceVideo, *, rate: Fraction, first_frame: float) -> list[str]:
     """From the source's frames to upright, progressive pictures on the variant's grid."""
-    steps = []
-    if source.interlaced:
-        # One frame per frame (not per field): the variant keeps the source's frame rate.
-        steps.append("bwdif=mode=send_frame:parity=auto:deint=all")
-    # Constant rate on the global grid; at 0 it also fills a late video start with its
-    # first picture, so audio and video begin together.
-    steps.append(f"fps=fps={rate.numerator}/{rate.denominator}:start_time={first_frame:.6f}")
-    return steps
+    return [*_progressive(source), _grid(rate, first_frame)]
 
 
-def _variant_steps(source: SourceVideo, profile: VideoProfile, *, end: float) -> list[str]:
-    """From those pictures to the variant's: its size, BT.709 SDR 4:2:0, ending at ``end``."""
+def _sized(source: SourceVideo, profile: VideoProfile) -> list[str]:
+    """From upright, progressive source pictures to the variant's size, BT.709 SDR 4:2:0."""
     steps = [f"scale={profile.width}:{profile.height}:flags=bicubic"
              + (":out_color_matrix=bt709:out_range=tv" if source.transfer == "sdr" else "")]
     if source.transfer in _TRANSFER_NAMES:
         steps.append(_TONEMAP.format(tin=_TRANSFER_NAMES[source.transfer]))
     steps.append("format=yuv420p")
+    return steps
+
+
+def _finished(end: float) -> list[str]:
+    """The variant's pictures tagged for what they are, ending at ``end``."""
     # The frames carry the tags (ffmpeg 9 hands libx264 the frames' colour properties, not
     # -color_trc and friends), so the bitstream says BT.709 SDR, as it now is.
-    steps.append("setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv")
-    steps.append("setsar=1")
-    # A picture that ends before the media does holds its last frame; nothing runs past it.
-    steps.append("tpad=stop_mode=clone:stop=-1")
-    steps.append(f"trim=end={end:.6f}")
-    return steps
+    return ["setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv",
+            "setsar=1",
+            # A picture that ends before the media does holds its last frame; nothing runs
+            # past it.
+            "tpad=stop_mode=clone:stop=-1", f"trim=end={end:.6f}"]
+
+
+def _variant_steps(source: SourceVideo, profile: VideoProfile, *, end: float) -> list[str]:
+    """From those pictures to the variant's: its size, BT.709 SDR 4:2:0, ending at ``end``."""
+    return [*_sized(source, profile), *_finished(end)]
 
 
 def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
@@ -101,6 +116,32 @@ def video_filters(source: SourceVideo, profile: VideoProfile, *, rate: Fraction,
     """The ``-vf`` graph of one run whose first frame is at ``first_frame``."""
     return ",".join([*_source_steps(source, rate=rate, first_frame=first_frame),
                      *_variant_steps(source, profile, end=end)])
+
+
+def split_graph(source: SourceVideo, branches: list[tuple[VideoProfile, Fraction, float]], *,
+                end: float) -> str:
+    """The ``-filter_complex`` graph of a run making several variants (``(profile, rate,
+    first_frame)`` each) from one decode; its outputs are ``[v0]``, ``[v1]``, ...
+
+    The source is scaled (and tone-mapped) once, to the largest variant; the smaller ones
+    are scaled from that picture, which costs a fraction of scaling the source again. On
+    one frame rate, frames before the earliest first frame are dropped before any of it.
+    """
+    largest = max(branches, key=lambda b: b[0].width * b[0].height)[0]
+    rates = {rate for _, rate, _ in branches}
+    head = _progressive(source)
+    if len(rates) == 1:
+        head.append(_grid(rates.pop(), min(first for _, _, first in branches)))
+    head += [*_sized(source, largest), f"split={len(branches)}"]
+    graph = f"[0:{source.index}]{','.join(head)}" + "".join(
+        f"[s{i}]" for i in range(len(branches)))
+    for number, (profile, rate, first_frame) in enumerate(branches):
+        steps = [] if profile is largest else \
+            [f"scale={profile.width}:{profile.height}:flags=bicubic"]
+        # Each variant on its own grid from its own first frame (a later one drops more).
+        steps += [_grid(rate, first_frame), *_finished(end)]
+        graph += f";[s{number}]{','.join(steps)}[v{number}]"
+    return graph
 
 
 # Blu-ray subtitles are placed on the disc's picture, which is this size on nearly all.

@@ -6,6 +6,11 @@ started, restarts it there (a seek). A profile nobody asked a segment of for
 ``idle_segments`` segment durations loses its encoder; its finished segments stay, and
 asking again resumes at the first missing one. An encoder that dies is restarted at the
 missing segment, by whoever waits for one or by the next request.
+
+H.264 profiles whose runs are (or are wanted) within ``join`` segments of each other share
+one ffmpeg, which decodes the source once; it pauses only once every profile it makes is
+far enough ahead, and a profile that seeks away or goes idle leaves it (the others go on
+in a run of their own from where they were).
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from revenge.blackbeard.contract import (
     VideoProfile,
 )
 from revenge.transcoder import metrics
-from revenge.transcoder.encoder import Encoder, remove_unfinished
+from revenge.transcoder.command import shareable
+from revenge.transcoder.encoder import Encoder, Output, remove_unfinished
 from revenge.transcoder.pacing import Pacing, first_missing, needs_seek, should_pause
 
 _log = Logger()
@@ -58,11 +64,17 @@ class ProfileState:
     crashes: int = 0
     last_demand: float = 0.0
     idle_timer: IDelayedCall | None = None
-    lock: DeferredLock = attrs.field(factory=DeferredLock)
+
+    @property
+    def output(self) -> Output | None:
+        """What the profile's encoder makes of it, while it has one."""
+        return self.encoder.outputs[self.profile.name] if self.encoder is not None else None
 
 
-# (transcode, profile state, first segment, reason) -> a started encoder; raises Busy.
-SpawnEncoder = Callable[["Transcode", ProfileState, int, str], Awaitable[Encoder]]
+# (transcode, [(profile state, its first segment)], reason) -> a started encoder making
+# them all; raises Busy.
+SpawnEncoder = Callable[["Transcode", list[tuple[ProfileState, int]], str],
+                        Awaitable[Encoder]]
 
 
 class Transcode:
@@ -82,6 +94,8 @@ class Transcode:
         self.profiles = {p.name: ProfileState(p, directory / f"p{i}")
                          for i, p in enumerate(request.renditions)}
         self.last_activity = clock.seconds()
+        # Starts and stops of encoders, one at a time: a run may serve several profiles.
+        self._lock = DeferredLock()
 
     @property
     def segment_count(self) -> int:
@@ -91,7 +105,8 @@ class Transcode:
     @property
     def encoders(self) -> list[Encoder]:
         """This transcode's live ffmpeg processes."""
-        return [s.encoder for s in self.profiles.values() if s.encoder is not None]
+        return list(dict.fromkeys(s.encoder for s in self.profiles.values()
+                                  if s.encoder is not None))
 
     def touch(self) -> None:
         """Someone asked something of this transcode (keeps it from being reaped)."""
@@ -109,12 +124,12 @@ class Transcode:
         if index in state.segments:
             await self._keep_ahead(state, index)
             return state.segments[index]
-        await state.lock.acquire()
+        await self._lock.acquire()
         try:
             if index not in state.segments:
                 await self._ensure_encoder(state, index)
         finally:
-            state.lock.release()
+            self._lock.release()
         if index in state.segments:
             return state.segments[index]
         self._pace(state)
@@ -130,11 +145,11 @@ class Transcode:
             state.idle_timer = self._clock.callLater(idle_after, self._idle, state)
 
     async def _ensure_encoder(self, state: ProfileState, index: int) -> None:
-        encoder = state.encoder
-        if encoder is None or encoder.stopping:
+        output = state.output
+        if output is None or state.encoder is None or state.encoder.stopping:
             await self._start(state, index, self._start_reason(state))
-        elif needs_seek(self._pacing, index=index, run_start=encoder.start,
-                        writing=encoder.writing):
+        elif needs_seek(self._pacing, index=index, run_start=output.start,
+                        writing=output.writing):
             await self._start(state, index, "seek")
 
     async def _keep_ahead(self, state: ProfileState, index: int) -> None:
@@ -145,7 +160,7 @@ class Transcode:
         missing = first_missing(state.segments, start=index, count=self.segment_count)
         if missing is None or should_pause(self._pacing, writing=missing, furthest=index):
             return
-        await state.lock.acquire()
+        await self._lock.acquire()
         try:
             if state.encoder is None and not self.closed:
                 await self._start(state, missing, self._start_reason(state))
@@ -153,7 +168,7 @@ class Transcode:
             _log.info("transcode {id} {profile}: no encoder to resume with: {e}",
                       id=self.id, profile=state.profile.name, e=e)
         finally:
-            state.lock.release()
+            self._lock.release()
 
     @staticmethod
     def _start_reason(state: ProfileState) -> str:
@@ -162,24 +177,58 @@ class Transcode:
         return "resume" if state.runs else "start"
 
     async def _start(self, state: ProfileState, index: int, reason: str) -> None:
-        """(Re)start the profile's encoder at segment ``index``."""
-        old, state.encoder = state.encoder, None
-        if old is not None:
-            await old.kill()
+        """(Re)start the profile's encoder at segment ``index``, with any other profile
+        whose run is (or is wanted) near there: one decode for all of them. The runs this
+        replaces are killed, not waited for; a profile one of them made that is not near
+        goes on in a run of its own."""
+        members = {state: index}
+        if shareable(state.profile):
+            for other in self.profiles.values():
+                at = self._position(other)
+                if other is not state and shareable(other.profile) and at is not None \
+                        and abs(at - index) <= self._pacing.join:
+                    members[other] = at
+        replaced = {s.encoder for s in members if s.encoder is not None}
+        displaced = {s: output.writing for s in self.profiles.values()
+                     if s not in members and s.encoder in replaced
+                     and (output := s.output) is not None}
+        for each in (*members, *displaced):
+            each.encoder = None
+        for old in replaced:
+            old.kill()
         if self.closed:
             raise NotYet("the transcode was deleted")
         if reason == "seek":
             # Demand is where the seek went; what was asked before it no longer counts.
             state.furthest = index
-        # Requests the new run will never reach are answered now, not after their wait.
-        for waiting in [i for i in state.waiters if i < index]:
-            self._fail_waiters(state, waiting, NotYet("the encoder moved elsewhere"))
-        state.runs += 1
-        state.encoder = await self._spawn(self, state, index, reason)
+        for member, at in members.items():
+            # Requests the new run will never reach are answered now, not after their wait.
+            for waiting in [i for i in member.waiters if i < at]:
+                self._fail_waiters(member, waiting, NotYet("the encoder moved elsewhere"))
+            member.runs += 1
+        encoder = await self._spawn(self, list(members.items()), reason)
         metrics.ENCODER_STARTS.labels(reason).inc()
-        _log.info("transcode {id} {profile}: encoder {reason} at segment {index} (pid {pid})",
-                  id=self.id, profile=state.profile.name, reason=reason, index=index,
-                  pid=state.encoder.pid)
+        for member, at in members.items():
+            member.encoder = encoder
+            _log.info("transcode {id} {profile}: encoder {reason} at segment {index} "
+                      "(pid {pid})", id=self.id, profile=member.profile.name,
+                      reason=reason if member is state else "join", index=at,
+                      pid=encoder.pid)
+        for other, at in displaced.items():
+            try:
+                if other.encoder is None:
+                    await self._start(other, at, "regroup")
+            except Exception as e:  # the asked-for run started; this one resumes on demand
+                _log.info("transcode {id} {profile}: not regrouped: {e}", id=self.id,
+                          profile=other.profile.name, e=e)
+
+    def _position(self, state: ProfileState) -> int | None:
+        """Where a profile's run is (the segment being written), or where one is wanted
+        (the first segment waited for); None when neither."""
+        output = state.output
+        if output is not None and state.encoder is not None and not state.encoder.stopping:
+            return output.writing
+        return min(state.waiters) if state.waiters else None
 
     def run_directory(self, state: ProfileState) -> Path:
         """The current run's directory: a restart never rewrites a file being served."""
@@ -218,7 +267,7 @@ class Transcode:
         """An encoder's process is gone: finished, stopped by us, or crashed."""
         if state.encoder is encoder:
             state.encoder = None
-        run = encoder.directory
+        run = encoder.outputs[state.profile.name].directory
         finished = {i for i, p in state.segments.items() if p.parent == run}
         deferToThread(remove_unfinished, run, finished).addErrback(
             lambda f: _log.failure("removing an encoder's unfinished files failed", f))
@@ -245,7 +294,7 @@ class Transcode:
 
     async def _restart_for_waiters(self, state: ProfileState) -> None:
         """Those waiting need not wait for their timeout and a retry to get a new ffmpeg."""
-        await state.lock.acquire()
+        await self._lock.acquire()
         try:
             if state.encoder is None and state.waiters and not self.closed:
                 reason = "remux_fallback" if state.crashes == 0 else "restart_after_crash"
@@ -254,31 +303,51 @@ class Transcode:
             for index in list(state.waiters):
                 self._fail_waiters(state, index, e)
         finally:
-            state.lock.release()
+            self._lock.release()
 
     def _pace(self, state: ProfileState) -> None:
+        """Pause the profile's run once every profile it makes is far enough ahead."""
         encoder = state.encoder
         if encoder is None or encoder.stopping:
             return
-        if should_pause(self._pacing, writing=encoder.writing, furthest=state.furthest):
+        made = [s for s in self.profiles.values() if s.encoder is encoder]
+        if all(should_pause(self._pacing, writing=encoder.outputs[s.profile.name].writing,
+                            furthest=s.furthest) for s in made):
             encoder.pause()
         else:
             encoder.resume()
 
     def _idle(self, state: ProfileState) -> None:
-        """Nobody asked for this profile for a while: stop its encoder, keep its segments."""
+        """Nobody asked for this profile for a while: stop its encoder, keep its segments; a
+        run it shared goes on without it."""
         state.idle_timer = None
         if state.waiters:
             # Someone is still waiting (the wait can outlast the idle time): not idle.
             self._demand(state, state.furthest)
             return
-        encoder = state.encoder
-        if encoder is not None and not encoder.stopping:
-            state.encoder = None
-            metrics.IDLE_STOPS.inc()
-            _log.info("transcode {id} {profile}: no demand, encoder stopped at segment "
-                      "{index}", id=self.id, profile=state.profile.name, index=encoder.writing)
+        encoder, output = state.encoder, state.output
+        if encoder is None or output is None or encoder.stopping:
+            return
+        state.encoder = None
+        metrics.IDLE_STOPS.inc()
+        _log.info("transcode {id} {profile}: no demand, encoder stopped at segment "
+                  "{index}", id=self.id, profile=state.profile.name, index=output.writing)
+        rest = [s for s in self.profiles.values() if s.encoder is encoder]
+        if not rest:
             encoder.kill()
+            return
+        Deferred.fromCoroutine(self._without(rest[0])).addErrback(
+            lambda f: _log.failure("restarting a shared encoder failed", f))
+
+    async def _without(self, state: ProfileState) -> None:
+        """Restart ``state``'s shared run where it is, leaving out who left it."""
+        await self._lock.acquire()
+        try:
+            output = state.output
+            if output is not None and not self.closed:
+                await self._start(state, output.writing, "regroup")
+        finally:
+            self._lock.release()
 
     async def close(self, *, grace: float | None = None) -> None:
         """Answer every waiter and stop every encoder (SIGKILL, or SIGTERM then SIGKILL
@@ -290,7 +359,7 @@ class Transcode:
                 state.idle_timer.cancel()
             for index in list(state.waiters):
                 self._fail_waiters(state, index, NotYet("the transcode was deleted"))
-        for encoder in [e for t in self.profiles.values() if (e := t.encoder) is not None]:
+        for encoder in self.encoders:
             ending.append(encoder.kill() if grace is None else encoder.terminate(grace))
         for state in self.profiles.values():
             state.encoder = None

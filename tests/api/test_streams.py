@@ -172,13 +172,15 @@ def test_a_media_that_cannot_be_made_is_unplayable_and_others_play_on(
     harness.fail_media(FILM.id, MediaFailed("the source is truncated", status=422,
                                             code="media_failed"))
     doomed = open_session(alice, FILM.id)
-    for url in (doomed["master_url"], f"{_base(doomed)}/source/0.ts?t={_token(doomed)}",
+    # The playlists are known without a segment; the segments say what is wrong.
+    assert alice.get(doomed["master_url"]).status == 200
+    for url in (f"{_base(doomed)}/source/0.ts?t={_token(doomed)}",
                 f"{_base(doomed)}/audio-0/3.ts?t={_token(doomed)}"):
         answer = alice.get(url)
         assert (answer.status, answer.error) == (422, "media_unplayable"), url
         assert "truncated" in answer.json()["error"]["message"]
     assert alice.get(f"/api/v1/playback/sessions/{doomed['session_id']}").json()[
-        "stats"]["errors"] >= 3
+        "stats"]["errors"] >= 2
     # The other media's session streams as if nothing happened.
     assert alice.get(playing["master_url"]).status == 200
     segment = alice.get(f"{_base(playing)}/source/1.ts?t={_token(playing)}")

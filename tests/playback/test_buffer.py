@@ -51,10 +51,11 @@ def test_origin_then_prefetched_segments_come_from_the_buffer() -> None:
     buffer = _buffer(fake)
     before = _served("buffer")
     first = buffer.get(0, "p")
-    assert _indices(fake) == [0, 1, 2, 3]  # the request and the next three
-    assert fake.calls[0] == ("t", "p", "0.ts")
+    # The request alone: the transcoder must see it first, as where to start encoding.
+    assert _indices(fake) == [0]
     fake.answer("p", "0.ts")
     assert result_of(first) == Delivery(segment_body("p", "0.ts"), "origin")
+    assert _indices(fake) == [1, 2, 3]  # then the next three
     for i in (1, 2, 3):
         fake.answer("p", segment_name(i))
     assert result_of(buffer.get(1, "p")) == Delivery(segment_body("p", "1.ts"), "buffer")
@@ -81,14 +82,15 @@ def test_a_request_for_a_segment_being_prefetched_waits_for_the_prefetch() -> No
     fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake)
     first = buffer.get(0, "p")
+    fake.answer("p", "0.ts")
+    assert result_of(first).source == "origin"
     second = buffer.get(1, "p")  # 1 is being prefetched: join it, say "buffer"
     assert len(fake.fetches[("p", "1.ts")]) == 1
     assert not second.called
+    assert _indices(fake) == [1, 2, 3, 4]  # joining a fetch under way prefetches at once
     fake.answer("p", "1.ts")
     assert result_of(second) == Delivery(segment_body("p", "1.ts"), "buffer")
     assert buffer.stats().buffered_segments == 0  # handed over, not kept as well
-    fake.answer("p", "0.ts")
-    assert result_of(first).source == "origin"
     assert all(len(ds) == 1 for ds in fake.fetches.values())
 
 
@@ -104,23 +106,43 @@ def test_prefetch_stops_at_the_end() -> None:
     fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, count=3)
     buffer.get(1, "p")
-    assert _indices(fake) == [1, 2]
+    fake.answer("p", "1.ts")
+    assert _indices(fake) == [2]
     buffer.get(2, "p")
-    assert _indices(fake) == [1, 2]
+    assert _indices(fake) == [2]
 
 
 def test_prefetch_never_holds_more_than_ahead_past_the_request() -> None:
     fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, count=100, ahead=6, prefetch=3)
     buffer.get(10, "p")
+    fake.answer("p", "10.ts")
     buffer.get(11, "p")  # joins 11; prefetches 14
-    assert _indices(fake) == [10, 11, 12, 13, 14]
-    buffer.get(0, "p")  # a seek back: 10..14 still count, so only 1 of 1..3 is fetched
-    assert _indices(fake) == [0, 1, 10, 11, 12, 13, 14]
+    assert _indices(fake) == [11, 12, 13, 14]
+    buffer.get(8, "p")  # a step back: 11..14 still count, so only 9 is fetched
+    fake.answer("p", "8.ts")
+    assert _indices(fake) == [9, 11, 12, 13, 14]
     # A prefetch window larger than ahead is cut to ahead.
     fake2 = FakeTranscoder(immediate=False)
     _buffer(fake2, count=100, ahead=2, prefetch=5).get(0, "p")
-    assert _indices(fake2) == [0, 1, 2]
+    fake2.answer("p", "0.ts")
+    assert _indices(fake2) == [1, 2]
+
+
+def test_a_seek_cancels_the_prefetches_the_player_no_longer_heads_for() -> None:
+    fake = FakeTranscoder(immediate=False)
+    buffer = _buffer(fake, count=100, ahead=8, prefetch=3)
+    buffer.get(10, "p")
+    fake.answer("p", "10.ts")
+    waited = buffer.get(11, "p")  # a request waits on the prefetch of 11: it stays
+    assert _indices(fake) == [11, 12, 13, 14]
+    buffer.get(40, "p")
+    # Only the seek's own request goes out; its prefetches follow once it is answered.
+    assert _indices(fake) == [11, 40]
+    fake.answer("p", "40.ts")
+    assert _indices(fake) == [11, 41, 42, 43]
+    fake.answer("p", "11.ts")
+    assert result_of(waited).source == "buffer"
 
 
 def test_buffered_segments_behind_the_player_are_dropped_but_stay_cached() -> None:
@@ -143,8 +165,9 @@ def test_buffered_segments_behind_the_player_are_dropped_but_stay_cached() -> No
 def test_a_prefetch_landing_behind_the_player_is_not_buffered() -> None:
     fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, prefetch=2)
-    buffer.get(0, "p")  # prefetches 1, 2
-    buffer.get(5, "p")
+    buffer.get(0, "p")
+    fake.answer("p", "0.ts")  # then prefetches 1, 2
+    buffer.get(2, "p")
     fake.answer("p", "1.ts")
     assert buffer.stats().buffered_segments == 0
 
@@ -168,7 +191,8 @@ def test_prefetch_skips_segments_already_cached() -> None:
     cache.put(SegmentKey("m", "p", 2), b"cached")
     buffer = _buffer(fake, cache=cache)
     buffer.get(0, "p")
-    assert _indices(fake) == [0, 1, 3]
+    fake.answer("p", "0.ts")
+    assert _indices(fake) == [1, 3]
 
 
 def test_profiles_are_separate_segments() -> None:
@@ -199,6 +223,7 @@ def test_a_failed_prefetch_is_logged_and_forgotten() -> None:
     fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, prefetch=2)
     buffer.get(0, "p")
+    fake.answer("p", "0.ts")
     with capturedLogs() as events:
         fake.fail("p", "1.ts")
     assert any("prefetch of segment" in e.get("log_format", "") and e.get("index") == 1
@@ -240,8 +265,9 @@ def test_ready_fetches_the_first_segments_as_prefetches() -> None:
     fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake, min_ready=2)
     ready = buffer.ready(4, "p")
-    assert _indices(fake) == [4, 5]
+    assert _indices(fake) == [4]  # one after the other: 4 reaches the transcoder first
     fake.answer("p", "4.ts")
+    assert _indices(fake) == [5]
     assert not ready.called
     fake.answer("p", "5.ts")
     assert result_of(ready) is None
@@ -261,8 +287,9 @@ def test_ready_joins_fetches_under_way_and_reports_failures() -> None:
     buffer = _buffer(fake, min_ready=2, prefetch=0)
     request = buffer.get(0, "p")
     ready = buffer.ready(0, "p")
-    assert _indices(fake) == [0, 1]
+    assert _indices(fake) == [0]
     fake.answer("p", "0.ts")
+    assert _indices(fake) == [1]
     fake.fail("p", "1.ts", TranscoderError("boom", status=500))
     assert result_of(request).source == "origin"
     error = failure_of(ready)
@@ -272,20 +299,22 @@ def test_ready_joins_fetches_under_way_and_reports_failures() -> None:
 def test_close_cancels_prefetches_and_frees_the_buffer() -> None:
     fake = FakeTranscoder(immediate=False)
     buffer = _buffer(fake)
-    first = buffer.get(0, "p")
-    fake.answer("p", "1.ts")  # buffered
+    result = buffer.get(0, "p")
+    fake.answer("p", "0.ts")  # then 1, 2, 3 are prefetched
+    result_of(result)
+    waiting = buffer.get(2, "p")  # a request joins 2: finished for it, not cancelled
+    fake.answer("p", "3.ts")  # buffered
     assert buffer.stats().buffered_segments == 1
-    waiting = buffer.get(5, "p")  # a request's own fetch: finished for it, not cancelled
     buffer.close()
     stats = buffer.stats()
     assert (stats.buffered_segments, stats.buffered_bytes) == (0, 0)
+    answered = {("p", "0.ts"), ("p", "3.ts")}
     cancelled = [key for key, ds in fake.fetches.items() for d in ds
-                 if d.called and key != ("p", "1.ts")]
-    assert sorted(cancelled) == [("p", f"{i}.ts") for i in (2, 3, 6, 7, 8)]
-    assert not first.called and not waiting.called
-    fake.answer("p", "0.ts")
-    fake.answer("p", "5.ts")
-    assert result_of(first).source == "origin" and result_of(waiting).source == "origin"
+                 if d.called and key not in answered]
+    assert sorted(cancelled) == [("p", f"{i}.ts") for i in (1, 4, 5)]
+    assert not waiting.called
+    fake.answer("p", "2.ts")
+    assert result_of(waiting).source == "buffer"
     calls = len(fake.calls)
     buffer.get(10, "p")  # after close: no more prefetching
     assert len(fake.calls) == calls + 1

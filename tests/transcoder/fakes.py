@@ -24,10 +24,12 @@ class FakeProcess:
         self.signals: list[int] = []
         self.start = int(args[args.index("-segment_start_number") + 1])
         self._began = False
+        # Killed, it is not reaped until the test says so (``crash``).
+        self.lingers = False
 
     def signalProcess(self, signum: int) -> None:
         self.signals.append(signum)
-        if signum == signal.SIGKILL:
+        if signum == signal.SIGKILL and not self.lingers:
             self.crash()
 
     def _begin(self) -> None:

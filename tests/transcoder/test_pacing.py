@@ -168,6 +168,22 @@ def test_far_ahead_or_behind_restarts_ffmpeg_there(
     assert starts("seek") == before + 2
 
 
+def test_a_seek_does_not_wait_for_the_old_run_to_end(
+    reactor: FakeReactor, transcode: Transcode, service: TranscoderService
+) -> None:
+    ask(transcode, 0)
+    old = reactor.last
+    old.lingers = True  # killed, but not reaped yet
+    ask(transcode, 10)
+    assert old.signals[-1] == signal.SIGKILL and old.pid is not None
+    new = reactor.last
+    assert new is not old and new.start == 10  # started at once, at the seek
+    assert len(service.encoders) == 2  # the dying one is alive until reaped
+    old.crash()  # reaped at last: the new run is untouched
+    (encoder,) = transcode.encoders
+    assert encoder.pid == new.pid and encoder.outputs["360p"].start == 10
+
+
 def test_a_crash_restarts_at_the_segment_waited_for(
     reactor: FakeReactor, transcode: Transcode
 ) -> None:
