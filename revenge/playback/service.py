@@ -11,7 +11,6 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
-from revenge.blackbeard.contract import AudioProfile
 from revenge.blackbeard.interface import MediaFailed, TranscoderError
 from revenge.blackbeard.timeline import Timeline
 from revenge.config.model import PlaybackConfig
@@ -30,18 +29,13 @@ from revenge.playback.errors import (
 from revenge.playback.persistence import SessionPersistence
 from revenge.playback.session import Session, SessionOptions, State
 from revenge.playback.session_ladder import session_ladder
-from revenge.playback.tracks import (
-    SubtitleRendition,
-    check_choice,
-    default_audio,
-    subtitle_renditions,
-)
+from revenge.playback.session_tracks import start_renditions
+from revenge.playback.tracks import check_choice
 from revenge.playback.transcodes import SharedTranscode, TranscodeManager
 from revenge.security.signing import UrlSigner, Verdict
 from revenge.store.accounts import User
 from revenge.store.interface import IStore
 from revenge.store.records import MediaRecord
-from revenge.subtitles.tracks import subtitle_tracks
 
 _log = Logger()
 PROGRESS_EVERY = 10.0  # seconds between progress writes implied by segment requests
@@ -361,21 +355,8 @@ class PlaybackService(Service):
         except TranscoderError as e:
             raise TranscoderFailed(str(e)) from None
         self._shared[session.id] = shared
-        shared.warm(self._transcodes.transcoder, start, self._start_renditions(session))
+        shared.warm(self._transcodes.transcoder, start, start_renditions(session))
         return shared
-
-    def _start_renditions(self, session: Session) -> list[str]:
-        """What the player will ask for first: the variant it starts with (the first of the
-        master playlist) and the default audio."""
-        names = []
-        if session.ladder.video:
-            adapter = session.adapter
-            names.append(adapter.profile_for(None).name if adapter.server_abr
-                         else adapter.master_order()[0])
-        audio = self.audio_default(session)
-        if audio is not None:
-            names.append(audio.name)
-        return names
 
     def timeline(self, session: Session) -> Timeline:
         """The segment boundaries of the session's media."""
@@ -396,18 +377,3 @@ class PlaybackService(Service):
     def record_of(self, session: Session) -> MediaRecord | None:
         """The library record of the session's media (None once it left the library)."""
         return self._library.get(session.media_id)
-
-    def audio_default(self, session: Session) -> AudioProfile | None:
-        """The audio rendition the session starts with."""
-        return default_audio(session.ladder.audio, chosen=session.options.audio_track,
-                             preferences=session.preferences)
-
-    def subtitle_renditions(self, session: Session) -> tuple[SubtitleRendition, ...]:
-        """The text subtitle renditions the session's master playlist offers."""
-        record = self.record_of(session)
-        if record is None:
-            return ()
-        audio = self.audio_default(session)
-        return subtitle_renditions(subtitle_tracks(record), chosen=session.options.subtitle_track,
-                                   preferences=session.preferences,
-                                   audio_language=audio.language if audio else None)

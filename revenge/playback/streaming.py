@@ -30,6 +30,7 @@ from revenge.playback.manifest import (
 )
 from revenge.playback.service import PlaybackService
 from revenge.playback.session import Session
+from revenge.playback.session_tracks import session_audio, session_subtitles
 from revenge.playback.tracks import SUBTITLE_PREFIX, SubtitleRendition
 from revenge.playback.transcodes import SharedTranscode
 from revenge.subtitles.service import SubtitleError, SubtitleService
@@ -61,8 +62,8 @@ class Streaming:
         session = await self._playback.authorise(session_id, token)
         shared = await self._playback.shared_for(session)
         adapter = session.adapter
-        audio = self._playback.audio_default(session)
-        subtitles = self._playback.subtitle_renditions(session)
+        audio = session_audio(session)
+        subtitles = session_subtitles(session, self._playback.record_of(session))
         if subtitles:
             self._warm_subtitles(session)
 
@@ -106,7 +107,7 @@ class Streaming:
             raise _failed(session, e) from None
 
     def _subtitle(self, session: Session, profile: str) -> SubtitleRendition:
-        found = next((r for r in self._playback.subtitle_renditions(session)
+        found = next((r for r in session_subtitles(session, self._playback.record_of(session))
                       if r.name == profile), None)
         if found is None:
             raise not_found("profile")
