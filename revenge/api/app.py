@@ -7,8 +7,11 @@ from collections.abc import Callable, Mapping
 from klein import Klein
 
 from revenge.api import health, me, media, playback, sessions, web
+from revenge.api import library as library_routes
 from revenge.api.auth import Authenticator
 from revenge.api.errors import install_error_handlers
+from revenge.api.views import MediaViews
+from revenge.library.catalog import Catalog
 from revenge.library.service import LibraryService
 from revenge.playback.service import PlaybackService
 from revenge.playback.streaming import Streaming
@@ -33,10 +36,14 @@ def build_api(
     app.url_map.merge_slashes = False
     auth = Authenticator(store)
     install_error_handlers(app)
+    catalog = Catalog(library)
+    views = MediaViews(signer=playback_service.signer, catalog=catalog)
     health.install(app, checks=checks)
     media.install(app, library=library, store=store, auth=auth,
                   check_direct_token=playback_service.check_direct_token,
-                  signer=playback_service.signer, max_ranges=max_ranges, subtitles=subtitles)
+                  signer=playback_service.signer, views=views, catalog=catalog,
+                  max_ranges=max_ranges, subtitles=subtitles)
+    library_routes.install(app, catalog=catalog, views=views, store=store, auth=auth)
     me.install(app, auth=auth, store=store)
     sessions.install(app, playback=playback_service, library=library, auth=auth)
     playback.install(app, streaming=streaming)

@@ -61,7 +61,7 @@ class LibraryService(Service):
         self._reactor = reactor
         self._scan_on_start = scan_on_start
         self._index: dict[str, MediaRecord] = {}
-        self._by_title: list[MediaRecord] = []
+        self._by_title: tuple[MediaRecord, ...] = ()
         self.scanning = False
         self._waiters: list[Deferred[ScanReport]] = []
         self.last_scan: ScanReport | None = None
@@ -88,7 +88,11 @@ class LibraryService(Service):
 
     def page(self, offset: int, limit: int) -> tuple[list[MediaRecord], int]:
         """A page of records sorted by title, and the total count."""
-        return self._by_title[offset : offset + limit], len(self._by_title)
+        return list(self._by_title[offset : offset + limit]), len(self._by_title)
+
+    def records(self) -> tuple[MediaRecord, ...]:
+        """Every record sorted by title; a new tuple each time a scan changes the index."""
+        return self._by_title
 
     def when_gone(self, listener: Callable[[str], object]) -> None:
         """Call ``listener(media_id)`` for each media a scan finds gone from the disk, once
@@ -175,7 +179,8 @@ class LibraryService(Service):
 
     def _replace(self, records: Sequence[MediaRecord]) -> None:
         self._index = {r.id: r for r in records}
-        self._by_title = sorted(self._index.values(), key=lambda r: (r.title.casefold(), r.id))
+        self._by_title = tuple(sorted(self._index.values(),
+                                      key=lambda r: (r.title.casefold(), r.id)))
 
 
 

@@ -23,6 +23,7 @@ from revenge.store.records import (
     MediaRecord,
     Preferences,
     ProbeResult,
+    Progress,
     SessionRecord,
     Sidecar,
     StreamInfo,
@@ -133,6 +134,15 @@ class SQLiteStore:
                 "SELECT media_id, position FROM progress WHERE user_id = ?", (user_id,)
             )
             return dict(rows.fetchall())
+
+        return self._run(read)
+
+    def recent_progress(self, user_id: str, limit: int) -> Deferred[list[Progress]]:
+        def read(connection: sqlite3.Connection) -> list[Progress]:
+            rows = connection.execute(
+                "SELECT media_id, position, updated_at FROM progress WHERE user_id = ?"
+                " ORDER BY updated_at DESC, media_id LIMIT ?", (user_id, limit))
+            return [Progress(*row) for row in rows.fetchall()]
 
         return self._run(read)
 
