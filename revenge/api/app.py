@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 from klein import Klein
 
-from revenge.api import health, me, media, playback, sessions, web
+from revenge.api import health, me, media, openapi, playback, sessions, web
 from revenge.api import library as library_routes
 from revenge.api.auth import Authenticator
 from revenge.api.errors import install_error_handlers
@@ -47,5 +47,6 @@ def build_api(
     me.install(app, auth=auth, store=store)
     sessions.install(app, playback=playback_service, library=library, auth=auth)
     playback.install(app, streaming=streaming)
+    openapi.install(app)
     web.install(app, hls_js_url=hls_js_url)
     return app
