@@ -10,12 +10,16 @@ from typing import Any
 import attrs
 
 from revenge.api import tracks
+from revenge.api.artwork import poster_scope
 from revenge.api.tracks import tracks_json
+from revenge.artwork.service import ArtworkService
 from revenge.library.catalog import Catalog, group_id
 from revenge.library.friendly import details
 from revenge.library.naming import EPISODE, MUSIC, Naming
 from revenge.security.signing import UrlSigner
 from revenge.store.records import MediaRecord
+
+URL_GRANULARITY = 3600
 
 
 def naming_json(naming: Naming) -> dict[str, Any]:
@@ -31,9 +35,23 @@ def naming_json(naming: Naming) -> dict[str, Any]:
 class MediaViews:
     """Renders media records for one server: its signer and its catalog."""
 
-    def __init__(self, *, signer: UrlSigner, catalog: Catalog) -> None:
+    def __init__(self, *, signer: UrlSigner, catalog: Catalog,
+                 artwork: ArtworkService) -> None:
         self._signer = signer
         self._catalog = catalog
+        self._artwork = artwork
+
+    def _signed(self, scope: str) -> str:
+        # Tokens change once an hour, not at each listing: the browser's cache holds.
+        return self._signer.sign(scope, granularity=URL_GRANULARITY)
+
+    def poster_url(self, record: MediaRecord) -> str | None:
+        """The signed poster URL of a video, naming the poster's version once it is made."""
+        if record.probe.video is None or record.probe.error is not None:
+            return None
+        known = self._artwork.posters.known(record)
+        return (f"/api/v1/media/{record.id}/poster?v={known.etag if known else 0}"
+                f"&t={self._signed(poster_scope(record.id))}")
 
     def cover_url(self, record: MediaRecord) -> str | None:
         """The signed cover art URL of a song, or of a file with a picture in it."""
@@ -41,7 +59,7 @@ class MediaViews:
             return None
         if not (record.probe.audio or record.probe.cover):
             return None
-        return f"/api/v1/media/{record.id}/cover?t={self._signer.sign(f'cover:{record.id}')}"
+        return f"/api/v1/media/{record.id}/cover?t={self._signed(f'cover:{record.id}')}"
 
     def one(self, record: MediaRecord, resume_position: float | None = None) -> dict[str, Any]:
         """The public view of ``record``, with this user's resume position."""
@@ -56,6 +74,7 @@ class MediaViews:
             "library": naming_json(naming) if naming else None,
             "tags": dict(probe.tags),
             "cover_url": self.cover_url(record),
+            "poster_url": self.poster_url(record),
             "file": record.relative_path,
             "size": record.size,
             "added_at": datetime.fromtimestamp(record.mtime_ns / 1e9, UTC).isoformat(

@@ -67,6 +67,9 @@ class LibraryService(Service):
         self.last_scan: ScanReport | None = None
         self.loaded: Deferred[None] = Deferred()
         self._gone_listeners: list[Callable[[str], object]] = []
+        self._scanned_listeners: list[Callable[[], object]] = []
+        # Files probed and to probe by the scan under way (or the last one).
+        self.scan_progress = (0, 0)
 
     def startService(self) -> None:
         super().startService()  # type: ignore[no-untyped-call]
@@ -99,6 +102,11 @@ class LibraryService(Service):
         the index has forgotten it (what was made from the media can go too)."""
         self._gone_listeners.append(listener)
 
+    def when_scanned(self, listener: Callable[[], object]) -> None:
+        """Call ``listener()`` after every scan that succeeded (what is made from the
+        media can be brought up to date)."""
+        self._scanned_listeners.append(listener)
+
     # -- scanning ------------------------------------------------------------------------
 
     def scan(self) -> Deferred[ScanReport]:
@@ -123,6 +131,9 @@ class LibraryService(Service):
             for waiter in waiters:
                 waiter.errback(result)
         else:
+            for listener in self._scanned_listeners:
+                maybeDeferred(listener).addErrback(
+                    lambda f: _log.failure("a listener failed after a scan", f))
             for waiter in waiters:
                 waiter.callback(result)
 
@@ -134,6 +145,7 @@ class LibraryService(Service):
         )
         plan = plan_scan(found, self._index)
         failed = 0
+        self.scan_progress = (0, len(plan.to_probe))
         for start in range(0, len(plan.to_probe), _BATCH):
             batch = plan.to_probe[start : start + _BATCH]
             probes = await DeferredList(
@@ -143,6 +155,7 @@ class LibraryService(Service):
                 _record(f, result) for f, (_, result) in zip(batch, probes, strict=True)
             ]
             failed += sum(1 for r in records if r.probe.error is not None)
+            self.scan_progress = (start + len(batch), len(plan.to_probe))
             await self._store.save_media(records)
             self._replace([*self._index.values(), *records])
         if plan.sidecars_changed:

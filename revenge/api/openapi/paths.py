@@ -90,6 +90,13 @@ def _media_paths() -> dict[str, Any]:
         "/api/v1/media/{media_id}/cover": {"get": op(
             "getCover", "Cover art of a song or album", tag="artwork", security=SIGNED,
             params=(MEDIA_ID, TOKEN), ok=_binary("image/jpeg", "the picture (ETag; 304)"))},
+        "/api/v1/media/{media_id}/poster": {"get": op(
+            "getPoster", "A video's poster: a picture beside it, else a frame of it",
+            tag="artwork", security=SIGNED,
+            params=(MEDIA_ID, TOKEN, _query("v", {"type": "string"},
+                                            "the poster's version; with it, cached for good")),
+            description="Made at once when the background job has not reached it yet.",
+            ok=_binary("image/jpeg", "the picture (ETag; 304)"))},
         "/api/v1/media/{media_id}/subtitles/{name}": {"get": op(
             "getSubtitles", "A whole text subtitle track as WebVTT", tag="playback",
             security=SIGNED, params=(MEDIA_ID, _path("name", "`{track}.vtt`"), TOKEN),
