@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from klein import Klein
 
 from revenge.api import artwork as artwork_routes
-from revenge.api import health, me, media, openapi, playback, sessions, web
+from revenge.api import health, jobs, me, media, openapi, playback, sessions, web
 from revenge.api import library as library_routes
 from revenge.api.auth import Authenticator
 from revenge.api.errors import install_error_handlers
@@ -49,6 +49,7 @@ def build_api(
     library_routes.install(app, catalog=catalog, views=views, store=store, auth=auth)
     artwork_routes.install(app, library=library, auth=auth, signer=playback_service.signer,
                            artwork=artwork)
+    jobs.install(app, library=library, artwork=artwork, auth=auth)
     me.install(app, auth=auth, store=store)
     sessions.install(app, playback=playback_service, library=library, auth=auth)
     playback.install(app, streaming=streaming)

@@ -59,6 +59,7 @@ class WorkQueue:
         self._pending: deque[MediaRecord] = deque()
         self._running: dict[str, tuple[MediaRecord, Halt]] = {}
         self._tasks: dict[str, Deferred[None]] = {}
+        self._idle: list[Deferred[None]] = []
         self._waiters: dict[str, list[Deferred[None]]] = {}
         self._done = self._failed = self._total = 0
         self._counted: set[str] = set()  # the media this round's progress counts
@@ -70,6 +71,14 @@ class WorkQueue:
         return Progress(self.kind, bool(self._running or self._pending), self._done,
                         self._total, self._failed,
                         current[0].relative_path if current else None)
+
+    def idle(self) -> Deferred[None]:
+        """Fires once nothing is pending or running (at once if nothing is)."""
+        if not (self._pending or self._running):
+            return succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._idle.append(waiter)
+        return waiter
 
     def submit(self, records: Sequence[MediaRecord]) -> None:
         """Make artwork for ``records`` (what was pending and is not among them is not)."""
@@ -138,3 +147,7 @@ class WorkQueue:
             for waiter in self._waiters.pop(record.id, []):
                 waiter.callback(None)
             self._fill()
+            if not (self._pending or self._running):
+                idle, self._idle = self._idle, []
+                for waiter in idle:
+                    waiter.callback(None)

@@ -111,6 +111,9 @@ def _library_paths() -> dict[str, Any]:
                       tag="library", ok=_json("ScanStatus", "the scan's state")),
             "post": op("startScan", "Scan the media folders now (admins)", tag="library",
                        status="202", ok=_json("ScanStatus", "the scan started"))},
+        "/api/v1/library/jobs": {"get": op(
+            "listJobs", "The background jobs (scan, posters, thumbnails) and their progress",
+            tag="library", ok=_json("Jobs", "each job"))},
         "/api/v1/library/continue": {"get": op(
             "continueWatching", "Started and unfinished, most recent first", tag="library",
             params=(LIMIT,), ok=_json("MediaList", "the items, with resume positions"))},
