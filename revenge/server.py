@@ -109,7 +109,7 @@ def build_artwork(config: Config, *, library: LibraryService, reactor: Any,
         threads=threads if threads is not None else reactor,
         clock=clock if clock is not None else reactor,
         background=settings.background if background is None else background,
-        poster_jobs=settings.poster_jobs)
+        poster_jobs=settings.poster_jobs, thumbnail_jobs=settings.thumbnail_jobs)
 
 
 def build_playback(

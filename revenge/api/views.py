@@ -10,8 +10,9 @@ from typing import Any
 import attrs
 
 from revenge.api import tracks
-from revenge.api.artwork import poster_scope
+from revenge.api.artwork import poster_scope, thumbnails_scope
 from revenge.api.tracks import tracks_json
+from revenge.artwork.files import artwork_key
 from revenge.artwork.service import ArtworkService
 from revenge.library.catalog import Catalog, group_id
 from revenge.library.friendly import details
@@ -61,6 +62,13 @@ class MediaViews:
             return None
         return f"/api/v1/media/{record.id}/cover?t={self._signed(f'cover:{record.id}')}"
 
+    def thumbnails_url(self, record: MediaRecord) -> str | None:
+        """The signed URL of the scrubbing previews' WebVTT track, once they are made."""
+        if self._artwork.thumbnails.known(record) is None:
+            return None
+        return (f"/api/v1/media/{record.id}/thumbnails/index.vtt?v={artwork_key(record)}"
+                f"&t={self._signed(thumbnails_scope(record.id))}")
+
     def one(self, record: MediaRecord, resume_position: float | None = None) -> dict[str, Any]:
         """The public view of ``record``, with this user's resume position."""
         probe = record.probe
@@ -75,6 +83,7 @@ class MediaViews:
             "tags": dict(probe.tags),
             "cover_url": self.cover_url(record),
             "poster_url": self.poster_url(record),
+            "thumbnails_url": self.thumbnails_url(record),
             "file": record.relative_path,
             "size": record.size,
             "added_at": datetime.fromtimestamp(record.mtime_ns / 1e9, UTC).isoformat(

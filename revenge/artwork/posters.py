@@ -4,19 +4,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import attrs
-from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorProcess, IReactorThreads, IReactorTime
-from twisted.internet.threads import deferToThreadPool
 
-from revenge.artwork.child import ArtworkFailed, Child, niced
-from revenge.artwork.files import ArtworkFiles, artwork_key
+from revenge.artwork.child import ArtworkFailed, Halt, run_child
+from revenge.artwork.files import artwork_key
+from revenge.artwork.maker import Maker
 from revenge.artwork.poster import poster_argv, poster_size, poster_window
-from revenge.artwork.queue import Halt
 from revenge.library.cover import picture_beside
 from revenge.library.naming import EPISODE, classify
 from revenge.store.records import MediaRecord
@@ -43,25 +39,8 @@ def _stems(record: MediaRecord) -> tuple[str, ...]:
     return mine if naming.category == EPISODE else (*mine, "poster", "folder")
 
 
-class Posters:
+class Posters(Maker[Picture]):
     """Finds and makes posters (the ``make`` method is the poster queue's work)."""
-
-    def __init__(self, *, files: ArtworkFiles, ffmpeg: str, reactor: IReactorProcess,
-                 threads: IReactorThreads, clock: IReactorTime) -> None:
-        self._files = files
-        self._ffmpeg = ffmpeg
-        self._reactor = reactor
-        self._threads = threads
-        self._clock = clock
-        self._known: dict[str, tuple[str, Picture | None]] = {}
-
-    def _thread(self, work: Callable[[], T]) -> Deferred[T]:
-        return deferToThreadPool(self._threads, self._threads.getThreadPool(), work)
-
-    def known(self, record: MediaRecord) -> Picture | None:
-        """The poster last found for ``record`` as it is now (memory only: no disk)."""
-        key, picture = self._known.get(record.id, ("", None))
-        return picture if key == artwork_key(record) else None
 
     def _look(self, record: MediaRecord) -> Picture | None:
         """The poster on disk now (blocking)."""
@@ -75,16 +54,6 @@ class Posters:
         made = self._files.poster(record)
         return Picture(made, "image/jpeg", artwork_key(record)) if made.exists() else None
 
-    async def find(self, record: MediaRecord) -> Picture | None:
-        """The poster of ``record`` on disk now, if there is one yet."""
-        picture = await self._thread(lambda: self._look(record))
-        self._known[record.id] = (artwork_key(record), picture)
-        return picture
-
-    def forget(self, media_id: str) -> None:
-        """Forget what was found of a media gone."""
-        self._known.pop(media_id, None)
-
     async def make(self, record: MediaRecord, halt: Halt) -> None:
         """Make ``record``'s poster unless it has one (beside it, or made before)."""
         if await self.find(record) is not None:
@@ -96,20 +65,15 @@ class Posters:
         part = self._files.part(final)
         await self._thread(lambda: final.parent.mkdir(parents=True, exist_ok=True))
         for skip_dark in (True, False):
-            if halt.stopped:
-                raise ArtworkFailed("stopped")
             argv = poster_argv(self._ffmpeg, record.path, str(part), size=size,
                                window=poster_window(record.probe.duration),
                                skip_dark=skip_dark)
-            halt.child = Child(niced(argv), reactor=self._reactor, clock=self._clock,
-                               timeout=POSTER_TIMEOUT, what=record.relative_path)
             try:
-                await halt.child.done
+                await run_child(halt, argv, reactor=self._reactor, clock=self._clock,
+                                timeout=POSTER_TIMEOUT, what=record.relative_path)
             except ArtworkFailed:
                 await self._thread(lambda: part.unlink(missing_ok=True))
                 raise
-            finally:
-                halt.child = None
             if await self._thread(part.exists):
                 await self._thread(lambda: self._files.commit(final))
                 await self.find(record)

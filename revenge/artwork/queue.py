@@ -12,23 +12,10 @@ import attrs
 from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.logger import Logger
 
-from revenge.artwork.child import ArtworkFailed, Child
+from revenge.artwork.child import ArtworkFailed, Halt
 from revenge.store.records import MediaRecord
 
 _log = Logger()
-
-
-class Halt:
-    """Stops the work on one media: the child running is killed, none starts after."""
-
-    def __init__(self) -> None:
-        self.stopped = False
-        self.child: Child | None = None
-
-    def stop(self) -> Deferred[None]:
-        """Stop; fires once no ffmpeg of this work is left."""
-        self.stopped = True
-        return self.child.stop() if self.child is not None else succeed(None)
 
 
 Work = Callable[[MediaRecord, Halt], Awaitable[None]]

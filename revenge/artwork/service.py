@@ -17,6 +17,7 @@ from twisted.logger import Logger
 from revenge.artwork.files import ArtworkFiles
 from revenge.artwork.posters import Picture, Posters
 from revenge.artwork.queue import Progress, WorkQueue
+from revenge.artwork.thumbnails import Thumbnails
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
 
@@ -35,14 +36,19 @@ class ArtworkService(Service):
 
     def __init__(self, *, library: LibraryService, directory: Path, ffmpeg: str,
                  reactor: IReactorProcess, threads: IReactorThreads, clock: IReactorTime,
-                 background: bool = True, poster_jobs: int = 1) -> None:
+                 background: bool = True, poster_jobs: int = 1,
+                 thumbnail_jobs: int = 1) -> None:
         self._library = library
         self._background = background
         self._threads = threads
         self.files = ArtworkFiles(directory)
         self.posters = Posters(files=self.files, ffmpeg=ffmpeg, reactor=reactor,
                                threads=threads, clock=clock)
+        self.thumbnails = Thumbnails(files=self.files, ffmpeg=ffmpeg, reactor=reactor,
+                                     threads=threads, clock=clock)
         self._poster_queue = WorkQueue("posters", self.posters.make, limit=poster_jobs)
+        self._thumbnail_queue = WorkQueue("thumbnails", self.thumbnails.make,
+                                          limit=thumbnail_jobs)
         library.when_scanned(self.refresh)
         library.when_gone(self.forget)
 
@@ -66,8 +72,8 @@ class ArtworkService(Service):
         return DeferredList(stops).addCallback(lambda _: None)
 
     def queues(self) -> list[WorkQueue]:
-        """The work queues, in the order they run after a scan."""
-        return [self._poster_queue]
+        """The work queues (each runs after a scan, side by side, within its own limit)."""
+        return [self._poster_queue, self._thumbnail_queue]
 
     def progress(self) -> list[Progress]:
         """Where each queue stands."""
@@ -85,13 +91,14 @@ class ArtworkService(Service):
     def forget(self, media_id: str) -> Deferred[None]:
         """Stop making, and remove, the pictures of a media gone."""
         self.posters.forget(media_id)
+        self.thumbnails.forget(media_id)
         stops = [q.cancel(media_id) for q in self.queues()]
         return DeferredList(stops).addCallback(
             lambda _: self._thread(lambda: self.files.forget(media_id)))
 
-    def read(self, picture: Picture) -> Deferred[bytes]:
+    def read(self, path: Path) -> Deferred[bytes]:
         """The bytes of a picture (read in a thread)."""
-        return self._thread(picture.path.read_bytes)
+        return self._thread(path.read_bytes)
 
     async def poster(self, record: MediaRecord) -> Picture | None:
         """``record``'s poster, made now (ahead of the queue) if it has none yet."""

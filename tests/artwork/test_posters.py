@@ -1,6 +1,7 @@
 """Posters made by the real ffmpeg: a valid JPEG of the promised size from 10-20 % in, not
 the black opening; a picture beside the video wins; a restart makes nothing again; a new
-version of the file replaces the old poster; a stopped job leaves no ffmpeg."""
+version of the file replaces the old poster; a stopped job (posters or thumbnails) leaves
+no ffmpeg."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from revenge.artwork.poster import POSTER_WIDTH
 from revenge.artwork.service import ArtworkService
 from revenge.ffmpeg import ffmpeg_binary
 from revenge.library.service import LibraryService
-from revenge.store.records import MediaRecord, StreamInfo
+from revenge.store.records import MediaRecord, ProbeResult, StreamInfo
 from revenge.testing import InlineProbe, MemoryStore
 from tests.artwork.support import WatchedProcesses, alive, dark_opening_clip, jpeg
 from tests.subtitles.support import REACTOR, CountingProcesses, on_disk, scanned
@@ -59,12 +60,12 @@ async def test_a_poster_is_a_jpeg_of_the_promised_size_and_not_black(
         artwork: ArtworkService, films: dict[str, MediaRecord], tmp_path: Path) -> None:
     picture = await artwork.poster(films["Dark (2020).mp4"])
     assert picture is not None and picture.content_type == "image/jpeg"
-    width, height, luma = jpeg(await artwork.read(picture), tmp_path)
+    width, height, luma = jpeg(await artwork.read(picture.path), tmp_path)
     assert (width, height) == (POSTER_WIDTH, 360)
     assert luma > 60  # the test pattern, not the black second and a half it opens with
     small = await artwork.poster(films["Small.mp4"])
     assert small is not None
-    assert jpeg(await artwork.read(small), tmp_path)[:2] == (320, 180)  # never enlarged
+    assert jpeg(await artwork.read(small.path), tmp_path)[:2] == (320, 180)  # never enlarged
 
 
 @pytest_twisted.ensureDeferred
@@ -72,7 +73,7 @@ async def test_a_picture_beside_the_video_wins(artwork: ArtworkService,
                                                films: dict[str, MediaRecord]) -> None:
     picture = await artwork.poster(films["Own (2001).mkv"])
     assert picture is not None and picture.path.name == "poster.jpg"
-    assert await artwork.read(picture) == b"\xff\xd8\xff\xe0 a poster \xff\xd9"
+    assert await artwork.read(picture.path) == b"\xff\xd8\xff\xe0 a poster \xff\xd9"
     assert list(artwork.files.posters.iterdir()) == []  # nothing made
 
 
@@ -107,16 +108,19 @@ async def test_a_changed_file_gets_a_new_poster_and_the_old_one_goes(
     assert [p.name for p in artwork.files.posters.iterdir()] == [new.path.name]
 
 
+@pytest.mark.parametrize("kind", ["posters", "thumbnails"])
 @pytest_twisted.ensureDeferred
-async def test_a_stopped_job_leaves_no_ffmpeg(tmp_path: Path) -> None:
+async def test_a_stopped_job_leaves_no_ffmpeg(tmp_path: Path, kind: str) -> None:
     fifo = tmp_path / "stuck.mkv"
     os.mkfifo(fifo)  # ffmpeg waits for ever for a writer: a read hung on a dead share
-    record = on_disk(fifo, [StreamInfo(index=0, kind="video", codec="h264", width=64,
-                                       height=36)])
+    record = attrs.evolve(on_disk(fifo, [StreamInfo(index=0, kind="video", codec="h264",
+                                                    width=64, height=36)]),
+                          probe=ProbeResult(duration=60.0, streams=(StreamInfo(
+                              index=0, kind="video", codec="h264", width=64, height=36),)))
     processes = WatchedProcesses()
     service = _service(tmp_path / "artwork", processes=processes)
     service.startService()
-    queue = service.queues()[0]
+    (queue,) = [q for q in service.queues() if q.kind == kind]
     queue.submit([record])
     child = await processes.spawned_one
     pid = child.pid
@@ -125,4 +129,6 @@ async def test_a_stopped_job_leaves_no_ffmpeg(tmp_path: Path) -> None:
     await service.stopService()
     assert not alive(pid)
     assert not queue.progress().running and queue.progress().failed == 1
-    assert list(service.files.posters.iterdir()) == []  # no half-made poster
+    # nothing half-made is left
+    assert [p for d in (service.files.posters, service.files.trickplay) if d.exists()
+            for p in d.iterdir()] == []

@@ -97,6 +97,14 @@ def _media_paths() -> dict[str, Any]:
                                             "the poster's version; with it, cached for good")),
             description="Made at once when the background job has not reached it yet.",
             ok=_binary("image/jpeg", "the picture (ETag; 304)"))},
+        "/api/v1/media/{media_id}/thumbnails/{name}": {"get": op(
+            "getThumbnails", "Scrubbing previews: `index.vtt`, then its sprite sheets",
+            tag="artwork", security=SIGNED,
+            params=(MEDIA_ID, _path("name", "`index.vtt` or `sheet-NNN.jpg`"), TOKEN,
+                    _query("v", {"type": "string"}, "the previews' version")),
+            description="A WebVTT track whose cues name a sheet and a place in it "
+                        "(`sheet-000.jpg?...#xywh=x,y,w,h`): a 320 px picture every 10 s.",
+            ok=_binary("text/vtt", "the track, or image/jpeg: a sheet"))},
         "/api/v1/media/{media_id}/subtitles/{name}": {"get": op(
             "getSubtitles", "A whole text subtitle track as WebVTT", tag="playback",
             security=SIGNED, params=(MEDIA_ID, _path("name", "`{track}.vtt`"), TOKEN),
