@@ -73,8 +73,10 @@ def sheet_name(number: int) -> str:
 
 def trickplay_argv(ffmpeg: str, source: str, folder: str, plan: Layout) -> list[str]:
     """The command writing ``plan``'s sheets of ``source`` into ``folder``."""
-    chain = [f"fps=1/{plan.interval:g}:round=down", f"scale={plan.width}:{plan.height}",
-             "setsar=1", f"tile={plan.columns}x{plan.rows}"]
+    # eof_action=pass: a video shorter than the interval still has its first preview.
+    chain = [f"fps=1/{plan.interval:g}:round=down:eof_action=pass",
+             f"scale={plan.width}:{plan.height}", "setsar=1", "format=yuvj420p",
+             f"tile={plan.columns}x{plan.rows}"]
     return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
             "-skip_frame", "nokey", "-i", source, "-map", "0:v:0", "-an", "-sn", "-dn",
             "-filter_threads", "1", "-vf", ",".join(chain), "-c:v", "mjpeg", "-q:v", "5",
