@@ -32,6 +32,7 @@ def install(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
             "season_count": len([s for s in series.seasons if s.number]),
             "episode_count": len(episodes),
             "first_episode_id": episodes[0].record.id,
+            "poster_url": views.poster_url(episodes[0].record),
         }
         if seasons:
             doc["seasons"] = [

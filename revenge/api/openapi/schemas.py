@@ -74,9 +74,10 @@ _SEASON = obj({"number": INTEGER, "title": STRING,
                "episodes": {"type": "array", "items": ref("Media")}})
 _SERIES = obj({"id": STRING, "title": STRING, "year": nullable("integer"),
                "season_count": INTEGER, "episode_count": INTEGER,
-               "first_episode_id": STRING, "seasons": {"type": "array", "items": ref("Season")}},
+               "first_episode_id": STRING, "poster_url": URL,
+               "seasons": {"type": "array", "items": ref("Season")}},
               required=("id", "title", "year", "season_count", "episode_count",
-                        "first_episode_id"))
+                        "first_episode_id", "poster_url"))
 _ALBUM = obj({"id": STRING, "title": nullable("string"), "artist": nullable("string"),
               "year": nullable("integer"), "track_count": INTEGER, "cover_url": URL,
               "duration": NUMBER, "tracks": {"type": "array", "items": ref("Media")}},
