@@ -16,42 +16,59 @@ from revenge.library.catalog import Catalog
 from revenge.library.shelves import Album, Series, albums_of, series_of
 from revenge.library.watching import continue_watching, next_episodes
 from revenge.store.interface import IStore
+from revenge.store.records import MediaRecord
 
 HISTORY = 500  # resume positions looked at for "continue watching" and "next episode"
+
+
+def _pictured(album: Album) -> MediaRecord:
+    """The track whose cover stands for the album: the first with a picture in it, else the
+    first (whose cover may be a picture beside it)."""
+    return next((t.record for t in album.tracks if t.record.probe.cover is not None),
+                album.tracks[0].record)
+
+
+def series_json(views: MediaViews, series: Series, *, seasons: bool,
+                positions: dict[str, float] | None = None) -> dict[str, Any]:
+    """A series as the API shows it; with its seasons and episodes if ``seasons``."""
+    episodes = series.episodes
+    doc: dict[str, Any] = {
+        "id": series.id, "title": series.title, "year": series.year,
+        "season_count": len([s for s in series.seasons if s.number]),
+        "episode_count": len(episodes),
+        "first_episode_id": episodes[0].record.id,
+        "poster_url": views.poster_url(episodes[0].record),
+    }
+    if seasons:
+        doc["seasons"] = [
+            {"number": s.number, "title": f"Season {s.number}" if s.number else "Specials",
+             "episodes": [views.one(e.record, (positions or {}).get(e.record.id))
+                          for e in s.episodes]}
+            for s in series.seasons]
+    return doc
+
+
+def album_json(views: MediaViews, album: Album, *, tracks: bool) -> dict[str, Any]:
+    """An album as the API shows it; with its tracks if ``tracks``."""
+    doc: dict[str, Any] = {
+        "id": album.id, "title": album.title, "artist": album.artist, "year": album.year,
+        "track_count": len(album.tracks), "cover_url": views.cover_url(_pictured(album)),
+        "duration": sum(t.record.probe.duration or 0.0 for t in album.tracks),
+    }
+    if tracks:
+        doc["tracks"] = [views.one(t.record) for t in album.tracks]
+    return doc
 
 
 def install(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
             auth: Authenticator) -> None:
     """Add the organised library's routes."""
+    _install_watching(app, catalog=catalog, views=views, store=store, auth=auth)
+    _install_groups(app, catalog=catalog, views=views, store=store, auth=auth)
 
-    def series_json(series: Series, *, seasons: bool,
-                    positions: dict[str, float] | None = None) -> dict[str, Any]:
-        episodes = series.episodes
-        doc: dict[str, Any] = {
-            "id": series.id, "title": series.title, "year": series.year,
-            "season_count": len([s for s in series.seasons if s.number]),
-            "episode_count": len(episodes),
-            "first_episode_id": episodes[0].record.id,
-            "poster_url": views.poster_url(episodes[0].record),
-        }
-        if seasons:
-            doc["seasons"] = [
-                {"number": s.number, "title": f"Season {s.number}" if s.number else "Specials",
-                 "episodes": [views.one(e.record, (positions or {}).get(e.record.id))
-                              for e in s.episodes]}
-                for s in series.seasons]
-        return doc
 
-    def album_json(album: Album, *, tracks: bool) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "id": album.id, "title": album.title, "artist": album.artist, "year": album.year,
-            "track_count": len(album.tracks), "cover_url": views.cover_url(album.tracks[0].record),
-            "duration": sum(t.record.probe.duration or 0.0 for t in album.tracks),
-        }
-        if tracks:
-            doc["tracks"] = [views.one(t.record) for t in album.tracks]
-        return doc
-
+def _install_watching(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
+                      auth: Authenticator) -> None:
     @route(app, "/api/v1/library/continue")
     async def watching(request: IRequest) -> bytes:
         """What the user started and did not finish, most recently watched first."""
@@ -71,11 +88,14 @@ def install(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
         found = next_episodes(series_of(catalog.entries()), history, catalog)[:limit]
         return json_response(request, {"items": [views.one(e.record) for e in found]})
 
+
+def _install_groups(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
+                    auth: Authenticator) -> None:
     @route(app, "/api/v1/library/series")
     async def all_series(request: IRequest) -> bytes:
         """Every series, by title."""
         await auth.user(request)
-        return json_response(request, {"items": [series_json(s, seasons=False)
+        return json_response(request, {"items": [series_json(views, s, seasons=False)
                                                  for s in series_of(catalog.entries())]})
 
     @route(app, "/api/v1/library/series/<string:series_id>")
@@ -86,13 +106,14 @@ def install(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
         if found is None:
             raise ApiError(404, "series_not_found", "no series with this id")
         positions = await store.progress(user.id)
-        return json_response(request, series_json(found, seasons=True, positions=positions))
+        return json_response(request, series_json(views, found, seasons=True,
+                                                  positions=positions))
 
     @route(app, "/api/v1/library/albums")
     async def all_albums(request: IRequest) -> bytes:
         """Every album, by artist and title."""
         await auth.user(request)
-        return json_response(request, {"items": [album_json(a, tracks=False)
+        return json_response(request, {"items": [album_json(views, a, tracks=False)
                                                  for a in albums_of(catalog.entries())]})
 
     @route(app, "/api/v1/library/albums/<string:album_id>")
@@ -102,4 +123,4 @@ def install(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
         found = next((a for a in albums_of(catalog.entries()) if a.id == album_id), None)
         if found is None:
             raise ApiError(404, "album_not_found", "no album with this id")
-        return json_response(request, album_json(found, tracks=True))
+        return json_response(request, album_json(views, found, tracks=True))

@@ -47,11 +47,12 @@ class MediaViews:
         return self._signer.sign(scope, granularity=URL_GRANULARITY)
 
     def poster_url(self, record: MediaRecord) -> str | None:
-        """The signed poster URL of a video, naming the poster's version once it is made."""
-        if record.probe.video is None or record.probe.error is not None:
-            return None
+        """The signed, versioned poster URL of a video once its poster is found or made
+        (an ``<img>`` of a listing never waits for ffmpeg, nor gets a 404)."""
         known = self._artwork.posters.known(record)
-        return (f"/api/v1/media/{record.id}/poster?v={known.etag if known else 0}"
+        if known is None:
+            return None
+        return (f"/api/v1/media/{record.id}/poster?v={known.etag}"
                 f"&t={self._signed(poster_scope(record.id))}")
 
     def cover_url(self, record: MediaRecord) -> str | None:
