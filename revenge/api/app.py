@@ -46,7 +46,8 @@ def build_api(
                   check_direct_token=playback_service.check_direct_token,
                   signer=playback_service.signer, views=views, catalog=catalog,
                   max_ranges=max_ranges, subtitles=subtitles)
-    library_routes.install(app, catalog=catalog, views=views, store=store, auth=auth)
+    library_routes.install(app, catalog=catalog, views=views, store=store, auth=auth,
+                           artwork=artwork)
     artwork_routes.install(app, library=library, auth=auth, signer=playback_service.signer,
                            artwork=artwork)
     jobs.install(app, library=library, artwork=artwork, auth=auth)

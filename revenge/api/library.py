@@ -12,6 +12,7 @@ from revenge.api.auth import Authenticator
 from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import int_arg, route
 from revenge.api.views import MediaViews
+from revenge.artwork.service import ArtworkService
 from revenge.library.catalog import Catalog
 from revenge.library.shelves import Album, Series, albums_of, series_of
 from revenge.library.watching import continue_watching, next_episodes
@@ -48,11 +49,15 @@ def series_json(views: MediaViews, series: Series, *, seasons: bool,
     return doc
 
 
-def album_json(views: MediaViews, album: Album, *, tracks: bool) -> dict[str, Any]:
-    """An album as the API shows it; with its tracks if ``tracks``."""
+def album_json(views: MediaViews, album: Album, *, tracks: bool,
+               covered: set[str]) -> dict[str, Any]:
+    """An album as the API shows it (a cover URL if ``covered`` names the track whose
+    cover stands for it); with its tracks if ``tracks``."""
+    pictured = _pictured(album)
     doc: dict[str, Any] = {
         "id": album.id, "title": album.title, "artist": album.artist, "year": album.year,
-        "track_count": len(album.tracks), "cover_url": views.cover_url(_pictured(album)),
+        "track_count": len(album.tracks),
+        "cover_url": views.cover_url(pictured) if pictured.id in covered else None,
         "duration": sum(t.record.probe.duration or 0.0 for t in album.tracks),
     }
     if tracks:
@@ -61,10 +66,11 @@ def album_json(views: MediaViews, album: Album, *, tracks: bool) -> dict[str, An
 
 
 def install(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
-            auth: Authenticator) -> None:
+            auth: Authenticator, artwork: ArtworkService) -> None:
     """Add the organised library's routes."""
     _install_watching(app, catalog=catalog, views=views, store=store, auth=auth)
     _install_groups(app, catalog=catalog, views=views, store=store, auth=auth)
+    _install_albums(app, catalog=catalog, views=views, auth=auth, artwork=artwork)
 
 
 def _install_watching(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
@@ -109,12 +115,18 @@ def _install_groups(app: Klein, *, catalog: Catalog, views: MediaViews, store: I
         return json_response(request, series_json(views, found, seasons=True,
                                                   positions=positions))
 
+
+def _install_albums(app: Klein, *, catalog: Catalog, views: MediaViews, auth: Authenticator,
+                    artwork: ArtworkService) -> None:
     @route(app, "/api/v1/library/albums")
     async def all_albums(request: IRequest) -> bytes:
         """Every album, by artist and title."""
         await auth.user(request)
-        return json_response(request, {"items": [album_json(views, a, tracks=False)
-                                                 for a in albums_of(catalog.entries())]})
+        albums = albums_of(catalog.entries())
+        covered = await artwork.covered([_pictured(a) for a in albums])
+        return json_response(request, {"items": [album_json(views, a, tracks=False,
+                                                            covered=covered)
+                                                 for a in albums]})
 
     @route(app, "/api/v1/library/albums/<string:album_id>")
     async def one_album(request: IRequest, album_id: str) -> bytes:
@@ -123,4 +135,5 @@ def _install_groups(app: Klein, *, catalog: Catalog, views: MediaViews, store: I
         found = next((a for a in albums_of(catalog.entries()) if a.id == album_id), None)
         if found is None:
             raise ApiError(404, "album_not_found", "no album with this id")
-        return json_response(request, album_json(views, found, tracks=True))
+        covered = await artwork.covered([_pictured(found)])
+        return json_response(request, album_json(views, found, tracks=True, covered=covered))

@@ -4,7 +4,7 @@ of the CPU from playback; what a restart finds on disk is not made again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,10 +14,11 @@ from twisted.internet.interfaces import IReactorProcess, IReactorThreads, IReact
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
-from revenge.artwork.files import ArtworkFiles
+from revenge.artwork.files import ArtworkFiles, artwork_key
 from revenge.artwork.posters import Picture, Posters
 from revenge.artwork.queue import Progress, WorkQueue
 from revenge.artwork.thumbnails import Thumbnails
+from revenge.library.cover import has_cover
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
 
@@ -46,6 +47,7 @@ class ArtworkService(Service):
                                threads=threads, clock=clock)
         self.thumbnails = Thumbnails(files=self.files, ffmpeg=ffmpeg, reactor=reactor,
                                      threads=threads, clock=clock)
+        self._covered: dict[str, tuple[str, bool]] = {}
         self._poster_queue = WorkQueue("posters", self.posters.make, limit=poster_jobs)
         self._thumbnail_queue = WorkQueue("thumbnails", self.thumbnails.make,
                                           limit=thumbnail_jobs)
@@ -91,10 +93,22 @@ class ArtworkService(Service):
     def forget(self, media_id: str) -> Deferred[None]:
         """Stop making, and remove, the pictures of a media gone."""
         self.posters.forget(media_id)
+        self._covered.pop(media_id, None)
         self.thumbnails.forget(media_id)
         stops = [q.cancel(media_id) for q in self.queues()]
         return DeferredList(stops).addCallback(
             lambda _: self._thread(lambda: self.files.forget(media_id)))
+
+    async def covered(self, records: Sequence[MediaRecord]) -> set[str]:
+        """The ids of ``records`` with cover art (looked for on disk once per version of
+        each file, all in one thread)."""
+        unknown = [r for r in records
+                   if self._covered.get(r.id, ("", False))[0] != artwork_key(r)]
+        if unknown:
+            found = await self._thread(lambda: [has_cover(r) for r in unknown])
+            for record, cover in zip(unknown, found, strict=True):
+                self._covered[record.id] = (artwork_key(record), cover)
+        return {r.id for r in records if self._covered[r.id][1]}
 
     def read(self, path: Path) -> Deferred[bytes]:
         """The bytes of a picture (read in a thread)."""

@@ -73,6 +73,13 @@ def _beside(record: MediaRecord) -> Cover | None:
     return Cover(found[0].read_bytes(), found[1]) if found else None
 
 
+def has_cover(record: MediaRecord) -> bool:
+    """Whether ``read_cover`` would find a picture, without reading one (blocking)."""
+    path = Path(record.path)
+    return record.probe.cover is not None or picture_beside(
+        path, (path.stem, *SIDECAR_NAMES)) is not None
+
+
 def read_cover(record: MediaRecord) -> Cover | None:
     """The media's cover art, or None (blocking: call from a thread)."""
     try:

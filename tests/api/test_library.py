@@ -23,7 +23,13 @@ SPECIAL = moved(video_record("x", duration=600.0), "Shows/Lost/Specials/Lost S00
 TRACKS = [moved(audio_record("x", tags={"artist": "Band", "album": "Record",
                                         "track": f"{n}/3", "title": f"Song {n}"}),
                 f"Music/Band/Record/{n:02d}.m4a") for n in (3, 1, 2)]
-LIBRARY = (MATRIX, AMELIE, ALIEN, HOLIDAY, *EPISODES.values(), SPECIAL, *TRACKS)
+_SINGLE = moved(audio_record("x", tags={"artist": "Band", "album": "Single", "title": "Hit"}),
+                "Music/Band/Single/Hit.m4a")
+# A song with its cover inside (no file to read here: the probe says so).
+PICTURED = attrs.evolve(_SINGLE, probe=attrs.evolve(_SINGLE.probe, streams=(
+    *_SINGLE.probe.streams, StreamInfo(index=1, kind="video", codec="mjpeg",
+                                       attached_picture=True))))
+LIBRARY = (MATRIX, AMELIE, ALIEN, HOLIDAY, *EPISODES.values(), SPECIAL, *TRACKS, PICTURED)
 
 
 @pytest.fixture
@@ -88,8 +94,9 @@ def test_a_series_lists_its_seasons_and_episodes_in_order(alice: Client) -> None
 def test_albums_list_their_tracks_by_number(alice: Client) -> None:
     albums = alice.get("/api/v1/library/albums").json()["items"]
     assert [(a["artist"], a["title"], a["track_count"]) for a in albums] == [
-        ("Band", "Record", 3)]
-    assert albums[0]["cover_url"].startswith("/api/v1/media/")
+        ("Band", "Record", 3), ("Band", "Single", 1)]
+    assert albums[0]["cover_url"] is None  # no picture in the songs nor beside them
+    assert albums[1]["cover_url"].startswith(f"/api/v1/media/{PICTURED.id}/cover?t=")
     album = alice.get(f"/api/v1/library/albums/{albums[0]['id']}").json()
     assert _titles(album["tracks"]) == ["Song 1", "Song 2", "Song 3"]
     assert album["tracks"][0]["library"]["album_id"] == albums[0]["id"]
