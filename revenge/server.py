@@ -19,6 +19,7 @@ from revenge.api.internal import build_internal
 from revenge.api.listener import TCPListenerService, listener
 from revenge.api.segments import SegmentRoute
 from revenge.api.site import RevengeSite
+from revenge.artwork.service import ArtworkService
 from revenge.blackbeard.client import BlackbeardClient
 from revenge.blackbeard.interface import ITranscoder
 from revenge.blackbeard.pool import BlackbeardPool
@@ -96,6 +97,23 @@ def build_subtitles(config: Config, *, reactor: Any, directory: Path | None = No
         stall_timeout=settings.stall_timeout)
 
 
+def build_artwork(config: Config, *, library: LibraryService, reactor: Any,
+                  directory: Path | None = None, threads: IReactorThreads | None = None,
+                  clock: IReactorTime | None = None,
+                  background: bool | None = None) -> ArtworkService:
+    """The artwork service as ``config`` sets it up, keeping its pictures in ``directory``
+    (by default ``artwork`` in the data directory); ``reactor`` runs its ffmpeg children."""
+    settings = config.artwork
+    return ArtworkService(
+        library=library,
+        directory=directory if directory is not None else config.data_path / "artwork",
+        ffmpeg=ffmpeg_binary(config.ffmpeg.binary or None), reactor=reactor,
+        threads=threads if threads is not None else reactor,
+        clock=clock if clock is not None else reactor,
+        background=settings.background if background is None else background,
+        poster_jobs=settings.poster_jobs, thumbnail_jobs=settings.thumbnail_jobs)
+
+
 def build_playback(
     config: Config, *, library: LibraryService, store: IStore, transcoder: ITranscoder,
     source: Callable[[str], tuple[str, dict[str, str]]], signing_key: bytes,
@@ -123,12 +141,12 @@ def build_playback(
 
 
 def public_app(config: Config, *, library: LibraryService, store: IStore, core: PlaybackCore,
-               checks: Mapping[str, Callable[[], bool]],
+               artwork: ArtworkService, checks: Mapping[str, Callable[[], bool]],
                details: Mapping[str, Callable[[], Any]] | None = None) -> Klein:
     """The public Klein app as ``config`` sets it up (the segment route is the Site's);
     its metrics carry the node's name."""
     return build_api(library=library, store=store, playback_service=core.service,
-                     streaming=core.streaming, subtitles=core.subtitles,
+                     streaming=core.streaming, subtitles=core.subtitles, artwork=artwork,
                      max_ranges=config.stream.max_ranges, hls_js_url=config.web.hls_js_url,
                      checks=checks, details=details,
                      registry=node_registry(config.server.node))
@@ -145,9 +163,10 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
                              scan_on_start=config.library.scan_on_start)
     subtitles = build_subtitles(config, reactor=reactor)
     library.when_gone(subtitles.forget)
+    artwork = build_artwork(config, library=library, reactor=reactor)
     children: list[Service] = [StoreService(store), FirstStartService(
         store, public_url=_public_url(config.server.listen[0])), _ProbeService(probe), library,
-        subtitles]
+        subtitles, artwork]
     internal, source = _internal_listener(config, library, secrets, reactor)
     pool, transcoding = _blackbeard(config, reactor)
     children += transcoding
@@ -157,7 +176,7 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
                           subtitles=subtitles)
     children.append(core.service)
 
-    api = public_app(config, library=library, store=store, core=core,
+    api = public_app(config, library=library, store=store, core=core, artwork=artwork,
                      checks={"store": store.is_open, "blackbeard": lambda: pool.healthy},
                      details={"node": lambda: config.server.node,
                               "blackbeards": pool.describe})

@@ -12,6 +12,7 @@ from twisted.web.iweb import IRequest
 
 from revenge.api.auth import Authenticator, signed_or_bearer
 from revenge.api.errors import ApiError
+from revenge.api.pictures import answer_picture
 from revenge.api.routing import record_or_404, route
 from revenge.library.cover import CoverCache, read_cover
 from revenge.library.service import LibraryService
@@ -34,11 +35,5 @@ def install(app: Klein, *, library: LibraryService, auth: Authenticator,
             cache.put(record, found)
         if found is None:
             raise ApiError(404, "cover_not_found", "this media has no cover art")
-        request.setHeader(b"ETag", found.etag)
-        request.setHeader(b"Cache-Control", b"private, max-age=86400")
-        if found.etag in (request.getHeader(b"if-none-match") or b"").split(b", "):
-            request.setResponseCode(304)
-            return b""
-        request.setHeader(b"Content-Type", found.content_type.encode())
-        request.setHeader(b"Content-Length", b"%d" % len(found.data))
-        return b"" if request.method == b"HEAD" else found.data
+        return answer_picture(request, etag=found.etag, cache_control=b"private, max-age=86400",
+                              content_type=found.content_type, data=found.data)

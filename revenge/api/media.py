@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from klein import Klein
 from twisted.web.iweb import IRequest
@@ -11,11 +10,13 @@ from twisted.web.resource import IResource
 
 from revenge.api import covers, tracks
 from revenge.api.auth import Authenticator, signed_or_bearer
-from revenge.api.errors import json_response
-from revenge.api.routing import int_arg, record_or_404, route
-from revenge.api.tracks import tracks_json
+from revenge.api.errors import ApiError, json_response
+from revenge.api.routing import choice_arg, int_arg, record_or_404, route
+from revenge.api.views import MediaViews
 from revenge.files.metrics import RouteMetrics
 from revenge.files.resource import FileResource, MediaFile, content_type_for
+from revenge.library.catalog import SORTS, Catalog
+from revenge.library.naming import CATEGORIES
 from revenge.library.service import LibraryService
 from revenge.security.signing import UrlSigner, Verdict
 from revenge.store.interface import IStore
@@ -23,31 +24,23 @@ from revenge.store.records import MediaRecord
 from revenge.subtitles.service import SubtitleService
 
 
-def media_json(record: MediaRecord, resume_position: float | None = None, *,
-               cover_token: str | None = None,
-               subtitles_token: str | None = None) -> dict[str, Any]:
-    """The public view of a media record (no absolute paths)."""
-    probe = record.probe
-    kind = "video" if probe.video is not None else "audio" if probe.audio else "other"
-    return {
-        "id": record.id,
-        "title": probe.tags.get("title") or record.title,
-        "kind": kind,
-        "tags": dict(probe.tags),
-        "cover_url": (f"/api/v1/media/{record.id}/cover?t={cover_token}"
-                      if cover_token and (kind == "audio" or probe.cover) else None),
-        "file": record.relative_path,
-        "size": record.size,
-        "duration": probe.duration,
-        "truncated": probe.truncated,
-        "container": probe.container,
-        "bitrate": probe.bitrate,
-        "streams": [s.to_json() for s in probe.streams],
-        **tracks_json(record, token=subtitles_token),
-        "probe_error": probe.error,
-        "playable": probe.error is None,
-        "resume_position": resume_position,
-    }
+def listing(request: IRequest, library: LibraryService,
+            catalog: Catalog) -> Sequence[MediaRecord]:
+    """The records ``?category=``, ``?q=``, ``?sort=`` and ``?order=`` ask for (none: the
+    whole library by title, as it always was)."""
+    category = choice_arg(request, "category", CATEGORIES)
+    sort = choice_arg(request, "sort", SORTS)
+    order = choice_arg(request, "order", ("asc", "desc"))
+    raw_query = request.args.get(b"q")
+    query = raw_query[0].decode("utf-8", "replace") if raw_query else ""
+    if len(query) > 200:
+        raise ApiError(400, "bad_argument", "q is limited to 200 characters")
+    if category is None and sort is None and order is None and not query:
+        return library.records()
+    # Newest first is what people want of "added" and "year"; A to Z of titles.
+    descending = order == "desc" if order else sort in ("added", "year")
+    return [e.record for e in catalog.find(category=category, query=query,
+                                           sort=sort or "title", descending=descending)]
 
 
 def install(
@@ -58,24 +51,24 @@ def install(
     auth: Authenticator,
     check_direct_token: Callable[[str, str], Verdict],
     signer: UrlSigner,
+    views: MediaViews,
+    catalog: Catalog,
     max_ranges: int,
     subtitles: SubtitleService,
 ) -> None:
     """Add the library routes: the listing, direct play, cover art and scans."""
 
-    def view(record: MediaRecord, position: float | None) -> dict[str, Any]:
-        return media_json(record, position, cover_token=signer.sign(f"cover:{record.id}"),
-                          subtitles_token=signer.sign(tracks.subtitles_scope(record.id)))
-
     @route(app, "/api/v1/media")
     async def list_media(request: IRequest) -> bytes:
+        """A page of the library, all of it or a category, searched, sorted."""
         user = await auth.user(request)
         offset = int_arg(request, "offset", default=0, low=0, high=10**9)
         limit = int_arg(request, "limit", default=50, low=1, high=500)
-        items, total = library.page(offset, limit)
+        found = listing(request, library, catalog)
+        items, total = found[offset : offset + limit], len(found)
         positions = await store.progress(user.id)
         return json_response(request, {
-            "items": [view(r, positions.get(r.id)) for r in items],
+            "items": [views.one(r, positions.get(r.id)) for r in items],
             "total": total,
             "offset": offset,
             "limit": limit,
@@ -86,7 +79,7 @@ def install(
         user = await auth.user(request)
         record = record_or_404(library, media_id)
         positions = await store.progress(user.id)
-        return json_response(request, view(record, positions.get(media_id)))
+        return json_response(request, views.one(record, positions.get(media_id)))
 
     stream_metrics = RouteMetrics("/api/v1/media/{id}/stream")
 

@@ -45,6 +45,17 @@ def int_arg(request: IRequest, name: str, *, default: int, low: int, high: int) 
     return value
 
 
+def choice_arg(request: IRequest, name: str, choices: Sequence[str]) -> str | None:
+    """A query argument that is one of ``choices``, None when absent, or a 400."""
+    raw = request.args.get(name.encode())
+    if not raw:
+        return None
+    value: str = raw[0].decode("utf-8", "replace")
+    if value not in choices:
+        raise ApiError(400, "bad_argument", f"{name} must be one of {', '.join(choices)}")
+    return value
+
+
 def record_or_404(library: LibraryService, media_id: str) -> MediaRecord:
     """The media a route names, or a 404."""
     record = library.get(media_id)

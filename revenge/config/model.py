@@ -147,6 +147,16 @@ class SubtitlesConfig:
 
 
 @attrs.frozen
+class ArtworkConfig:
+    """Posters and scrubbing thumbnails, made by ffmpeg in the background (niced)."""
+
+    # Make them for the whole library after each scan; off: only when first asked for.
+    background: bool = setting(True)
+    poster_jobs: int = setting(1, low=1, high=16)
+    thumbnail_jobs: int = setting(1, low=1, high=16)
+
+
+@attrs.frozen
 class WebConfig:
     """The built-in web player."""
 
@@ -167,6 +177,7 @@ class Config:
     playback: PlaybackConfig = attrs.field(factory=PlaybackConfig)
     cache: CacheConfig = attrs.field(factory=CacheConfig)
     subtitles: SubtitlesConfig = attrs.field(factory=SubtitlesConfig)
+    artwork: ArtworkConfig = attrs.field(factory=ArtworkConfig)
     web: WebConfig = attrs.field(factory=WebConfig)
     source: str = "defaults"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
@@ -52,18 +53,31 @@ def _embedded(record: MediaRecord) -> Cover | None:
     return None
 
 
-def _beside(record: MediaRecord) -> Cover | None:
-    path = Path(record.path)
-    stems = (path.stem, *SIDECAR_NAMES)
+def picture_beside(path: Path, stems: Sequence[str]) -> tuple[Path, str] | None:
+    """The first image ``{stem}.jpg`` (``.jpeg``, ``.png``, ``.webp``) in ``path``'s folder,
+    by the order of ``stems``, no larger than ``MAX_PICTURE``, and its media type (blocking)."""
     for stem in stems:
         for suffix, content_type in _TYPES.items():
             candidate = path.with_name(stem + suffix)
             try:
                 if candidate.stat().st_size <= MAX_PICTURE:
-                    return Cover(candidate.read_bytes(), content_type)
+                    return candidate, content_type
             except OSError:
                 continue
     return None
+
+
+def _beside(record: MediaRecord) -> Cover | None:
+    path = Path(record.path)
+    found = picture_beside(path, (path.stem, *SIDECAR_NAMES))
+    return Cover(found[0].read_bytes(), found[1]) if found else None
+
+
+def has_cover(record: MediaRecord) -> bool:
+    """Whether ``read_cover`` would find a picture, without reading one (blocking)."""
+    path = Path(record.path)
+    return record.probe.cover is not None or picture_beside(
+        path, (path.stem, *SIDECAR_NAMES)) is not None
 
 
 def read_cover(record: MediaRecord) -> Cover | None:

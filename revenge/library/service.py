@@ -71,7 +71,7 @@ class LibraryService(Service):
         self._reactor = reactor
         self._scan_on_start = scan_on_start
         self._index: dict[str, MediaRecord] = {}
-        self._by_title: list[MediaRecord] = []
+        self._by_title: tuple[MediaRecord, ...] = ()
         self.scanning = False
         self._waiters: list[Deferred[ScanReport]] = []
         self.last_scan: ScanReport | None = None
@@ -82,6 +82,9 @@ class LibraryService(Service):
         self._refresher = LoopingCall(
             lambda: Deferred.fromCoroutine(self._refresh_quietly()))
         self._refresher.clock = self._clock
+        self._scanned_listeners: list[Callable[[], object]] = []
+        # Files probed and to probe by the scan under way (or the last one).
+        self.scan_progress = (0, 0)
 
     def startService(self) -> None:
         super().startService()  # type: ignore[no-untyped-call]
@@ -132,12 +135,21 @@ class LibraryService(Service):
 
     def page(self, offset: int, limit: int) -> tuple[list[MediaRecord], int]:
         """A page of records sorted by title, and the total count."""
-        return self._by_title[offset : offset + limit], len(self._by_title)
+        return list(self._by_title[offset : offset + limit]), len(self._by_title)
+
+    def records(self) -> tuple[MediaRecord, ...]:
+        """Every record sorted by title; a new tuple each time a scan changes the index."""
+        return self._by_title
 
     def when_gone(self, listener: Callable[[str], object]) -> None:
         """Call ``listener(media_id)`` for each media a scan finds gone from the disk, once
         the index has forgotten it (what was made from the media can go too)."""
         self._gone_listeners.append(listener)
+
+    def when_scanned(self, listener: Callable[[], object]) -> None:
+        """Call ``listener()`` after every scan that succeeded (what is made from the
+        media can be brought up to date)."""
+        self._scanned_listeners.append(listener)
 
     # -- scanning ------------------------------------------------------------------------
 
@@ -163,6 +175,9 @@ class LibraryService(Service):
             for waiter in waiters:
                 waiter.errback(result)
         else:
+            for listener in self._scanned_listeners:
+                maybeDeferred(listener).addErrback(
+                    lambda f: _log.failure("a listener failed after a scan", f))
             for waiter in waiters:
                 waiter.callback(result)
 
@@ -190,6 +205,7 @@ class LibraryService(Service):
         )
         plan = plan_scan(found, self._index)
         failed = 0
+        self.scan_progress = (0, len(plan.to_probe))
         for start in range(0, len(plan.to_probe), _BATCH):
             batch = plan.to_probe[start : start + _BATCH]
             probes = await DeferredList(
@@ -199,6 +215,7 @@ class LibraryService(Service):
                 _record(f, result) for f, (_, result) in zip(batch, probes, strict=True)
             ]
             failed += sum(1 for r in records if r.probe.error is not None)
+            self.scan_progress = (start + len(batch), len(plan.to_probe))
             await self._store.save_media(records)
             self._replace([*self._index.values(), *records])
         if plan.sidecars_changed:
@@ -235,7 +252,8 @@ class LibraryService(Service):
 
     def _replace(self, records: Sequence[MediaRecord]) -> None:
         self._index = {r.id: r for r in records}
-        self._by_title = sorted(self._index.values(), key=lambda r: (r.title.casefold(), r.id))
+        self._by_title = tuple(sorted(self._index.values(),
+                                      key=lambda r: (r.title.casefold(), r.id)))
 
 
 

@@ -34,9 +34,11 @@ class UrlSigner:
         digest = hmac.new(self._key, f"{subject}\n{expires}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
-    def sign(self, subject: str) -> str:
-        """A token for ``subject``, valid for ``ttl`` seconds from now."""
-        expires = int(self._clock.seconds() + self.ttl)
+    def sign(self, subject: str, *, granularity: int = 1) -> str:
+        """A token for ``subject``, valid for ``ttl`` seconds from now; its expiry rounded up
+        to a multiple of ``granularity`` seconds, so that a URL stays the same (and cached
+        by browsers) that long."""
+        expires = -(-int(self._clock.seconds() + self.ttl) // granularity) * granularity
         return f"{expires}.{self._mac(subject, expires)}"
 
     def verify(self, subject: str, token: str) -> Verdict:

@@ -9,7 +9,7 @@ from zope.interface import Attribute, Interface
 
 from revenge.store.accounts import User
 from revenge.store.locks import Lease
-from revenge.store.records import MediaRecord, Preferences, SessionRecord
+from revenge.store.records import MediaRecord, Preferences, Progress, SessionRecord
 
 
 class IStore(Interface):
@@ -45,6 +45,9 @@ class IStore(Interface):
 
     def progress(user_id: str) -> Deferred[dict[str, float]]:
         """Every resume position of ``user_id``, by media id."""
+
+    def recent_progress(user_id: str, limit: int) -> Deferred[list[Progress]]:
+        """``user_id``'s last ``limit`` resume positions, most recently saved first."""
 
     def preferences(user_id: str) -> Deferred[Preferences]:
         """``user_id``'s preferences (none set: the defaults)."""

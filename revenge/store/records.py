@@ -181,6 +181,15 @@ class MediaRecord:
 
 
 @attrs.frozen
+class Progress:
+    """Where a user stopped in a media, and when (seconds since the epoch)."""
+
+    media_id: str
+    position: float
+    at: float
+
+
+@attrs.frozen
 class Preferences:
     """A user's preferred languages (BCP 47), for tracks a player did not choose, and when
     subtitles show by themselves (``SUBTITLE_MODES``)."""

@@ -15,6 +15,7 @@ from revenge.store.records import (
     MediaRecord,
     Preferences,
     ProbeResult,
+    Progress,
     SessionRecord,
     Sidecar,
     StreamInfo,
@@ -91,6 +92,15 @@ class SqlStore:
             rows = connection.query(
                 "SELECT media_id, position FROM progress WHERE user_id = ?", (user_id,))
             return {media_id: position for media_id, position in rows}
+
+        return self._run(read)
+
+    def recent_progress(self, user_id: str, limit: int) -> Deferred[list[Progress]]:
+        def read(connection: SqlConnection) -> list[Progress]:
+            rows = connection.query(
+                "SELECT media_id, position, updated_at FROM progress WHERE user_id = ?"
+                " ORDER BY updated_at DESC, media_id LIMIT ?", (user_id, limit))
+            return [Progress(*row) for row in rows]
 
         return self._run(read)
 

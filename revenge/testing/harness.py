@@ -24,10 +24,17 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import Request
 
 from revenge.api.segments import SegmentRoute
+from revenge.artwork.service import ArtworkService
 from revenge.config import Config
 from revenge.library.probe import IProbe
 from revenge.library.service import LibraryService
-from revenge.server import INTERNAL_TOKEN_HEADER, build_playback, build_subtitles, public_app
+from revenge.server import (
+    INTERNAL_TOKEN_HEADER,
+    build_artwork,
+    build_playback,
+    build_subtitles,
+    public_app,
+)
 from revenge.store.records import MediaRecord
 from revenge.subtitles.service import SubtitleService
 from revenge.testing.client import Client
@@ -60,6 +67,16 @@ def _subtitles(config: Config, directory: Path, clock: InlineThreadsClock) -> Su
                            clock=clock)
 
 
+def _artwork(config: Config, library: LibraryService, directory: Path,
+             clock: InlineThreadsClock, *, background: bool) -> ArtworkService:
+    """Posters and thumbnails made by the real ffmpeg (run by the real reactor) into
+    ``directory``; their file work inline and their timers on ``clock``."""
+    from twisted.internet import reactor
+
+    return build_artwork(config, library=library, reactor=reactor, directory=directory,
+                         threads=clock, clock=clock, background=background)
+
+
 class _SegmentsFirst(Resource):
     """The app's resource, but a request the fast route takes goes there instead, as
     ``RevengeSite.getResourceFor`` dispatches it."""
@@ -85,7 +102,9 @@ class AppHarness:
     theirs. The objects behind the app are attributes, for assertions and for steering:
     ``clock`` (advance it to expire URLs and idle sessions), ``transcoder``, ``store``,
     ``library``, ``playback``, ``streaming``, ``cache``, ``subtitles`` (real ffmpeg extractions
-    into a scratch directory removed by ``stop``).
+    into a scratch directory removed by ``stop``), ``artwork`` (posters and thumbnails by the
+    real ffmpeg, there too: made when asked for, or after each scan with
+    ``artwork_background``).
     """
 
     def __init__(
@@ -99,6 +118,7 @@ class AppHarness:
         probe: IProbe | None = None,
         clock: InlineThreadsClock | None = None,
         subtitles: SubtitleService | None = None,
+        artwork_background: bool = False,
     ) -> None:
         self.config = config if config is not None else Config()
         roots = (*self.config.library.media, *(str(f) for f in folders))
@@ -117,10 +137,10 @@ class AppHarness:
             store=self.store, probe=self.probe, roots=roots,
             extensions=self.config.library.extensions, reactor=self.clock,
             scan_on_start=self.config.library.scan_on_start and bool(roots))
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._scratch = tempfile.TemporaryDirectory(prefix="revenge-harness-")
         if subtitles is None:
-            self._scratch = tempfile.TemporaryDirectory(prefix="revenge-subtitles-")
-            subtitles = _subtitles(self.config, Path(self._scratch.name), self.clock)
+            subtitles = _subtitles(self.config, Path(self._scratch_dir("subtitles")),
+                                   self.clock)
         self.subtitles = subtitles
         self.library.when_gone(subtitles.forget)
         core = build_playback(self.config, library=self.library, store=self.store,
@@ -128,13 +148,15 @@ class AppHarness:
                               signing_key=SIGNING_KEY, clock=self.clock, subtitles=subtitles)
         self.cache, self.transcodes = core.cache, core.transcodes
         self.playback, self.streaming = core.service, core.streaming
+        self.artwork = _artwork(self.config, self.library, Path(self._scratch_dir("artwork")),
+                                self.clock, background=artwork_background)
         self.app = public_app(self.config, library=self.library, store=self.store, core=core,
-                              checks={"store": self.store.is_open,
+                              artwork=self.artwork, checks={"store": self.store.is_open,
                                       "blackbeard": lambda: self.transcoder.healthy})
         self.resource = _SegmentsFirst(self.app.resource(), SegmentRoute(self.streaming).match)
         self.anonymous = Client(StubTreq(self.resource))  # type: ignore[no-untyped-call]
         self._services = MultiService()
-        for service in (self.library, self.subtitles, self.playback):
+        for service in (self.library, self.subtitles, self.artwork, self.playback):
             self._services.addService(service)
         self._services.startService()
 
@@ -161,8 +183,10 @@ class AppHarness:
     def stop(self) -> None:
         """Stop the services as a server stops (sessions stay in the store)."""
         self._services.stopService()
-        if self._scratch is not None:
-            self._scratch.cleanup()
+        self._scratch.cleanup()
+
+    def _scratch_dir(self, name: str) -> str:
+        return f"{self._scratch.name}/{name}"
 
     def _source(self, media_id: str) -> tuple[str, dict[str, str]]:
         return self.source_url(media_id), {INTERNAL_TOKEN_HEADER: INTERNAL_TOKEN}

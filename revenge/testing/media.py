@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import attrs
+
 from revenge.library.scan import media_id
 from revenge.store.records import MediaRecord, ProbeResult, StreamInfo
 
-__all__ = ["audio_record", "unprobeable_record", "video_record"]
+__all__ = ["audio_record", "moved", "unprobeable_record", "video_record"]
 
 ROOT = "/media"
 _PICTURES = {"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle"}
@@ -68,3 +70,11 @@ def unprobeable_record(title: str, *,
                                     "when processing input") -> MediaRecord:
     """A file (``{title}.mkv``) the probe could not read: listed, never playable."""
     return _record(f"{title}.mkv", title, ProbeResult(error=error), size=1234)
+
+
+def moved(record: MediaRecord, path: str, *, mtime_ns: int | None = None) -> MediaRecord:
+    """``record`` as if its file were at ``path`` below ``/media`` (modified at
+    ``mtime_ns``): a film in its folder, an episode in its season's."""
+    full = f"{ROOT}/{path}"
+    return attrs.evolve(record, id=media_id(full), path=full,
+                        mtime_ns=record.mtime_ns if mtime_ns is None else mtime_ns)

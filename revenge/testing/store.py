@@ -23,7 +23,14 @@ from revenge.store import accounts
 from revenge.store.accounts import AccountError, User
 from revenge.store.interface import IStore
 from revenge.store.locks import Lease, LocalLocks
-from revenge.store.records import MediaRecord, Preferences, ProbeResult, SessionRecord, Sidecar
+from revenge.store.records import (
+    MediaRecord,
+    Preferences,
+    ProbeResult,
+    Progress,
+    SessionRecord,
+    Sidecar,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -128,6 +135,14 @@ class MemoryStore:
     def progress(self, user_id: str) -> Deferred[dict[str, float]]:
         return self._run(lambda: {media: position for (user, media), (position, _)
                                   in self._progress.items() if user == user_id})
+
+    def recent_progress(self, user_id: str, limit: int) -> Deferred[list[Progress]]:
+        def read() -> list[Progress]:
+            mine = [Progress(media, position, at) for (user, media), (position, at)
+                    in self._progress.items() if user == user_id]
+            return sorted(mine, key=lambda p: (-p.at, p.media_id))[:limit]
+
+        return self._run(read)
 
     def preferences(self, user_id: str) -> Deferred[Preferences]:
         return self._run(lambda: self._preferences.get(user_id, Preferences()))

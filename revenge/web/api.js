@@ -47,6 +47,7 @@ export async function call(path, { method = "GET", body, keepalive = false } = {
 }
 
 export const api = {
+  get: (path) => call(path),
   media: (offset, limit) => call(`/api/v1/media?offset=${offset}&limit=${limit}`),
   item: (id) => call(`/api/v1/media/${encodeURIComponent(id)}`),
   open: (mediaId, startPosition, tracks = {}) => call("/api/v1/playback/sessions", {

@@ -1,16 +1,22 @@
-// The page: sign-in, the library (#/) and the player (#/play/ID?t=SECONDS), by fragment.
+// The page, by fragment: sign-in, the library (#/, #/search/WORDS, #/browse/CATEGORY),
+// a series or album (#/series/ID, #/album/ID) and the player (#/play/ID?t=SECONDS).
 
 import { ApiError, adoptTokenFromFragment, api, token } from "./api.js";
-import { PAGE_SIZE, showLibrary } from "./library.js";
+import { showAlbum, showSeries } from "./groups.js";
+import { JobsBar } from "./jobs.js";
+import { PAGE_SIZE, showHome, showLibrary, showSearch } from "./library.js";
 import { Player } from "./player.js";
 import { SessionsPage } from "./sessions.js";
 
 const $ = (id) => document.getElementById(id);
 const views = {
   login: $("login"), library: $("library"), player: $("player"), sessions: $("sessions"),
+  group: $("group"),
 };
 const status = $("status");
+const jobs = new JobsBar($("jobs"));
 let offset = 0;
+let browsing = "";
 
 function say(message) {
   status.textContent = message;
@@ -39,6 +45,9 @@ const player = new Player({
     buffer: $("stat-buffer"),
     segments: $("stat-segments"),
   },
+  scrub: {
+    bar: $("seek"), preview: $("scrub-preview"), picture: $("scrub-picture"), time: $("scrub-time"),
+  },
   music: {
     stage: $("stage"),
     panel: $("now-playing"),
@@ -63,7 +72,9 @@ async function route() {
     return;
   }
   const match = /^#\/play\/([^?]+)(?:\?t=([\d.]+))?$/.exec(location.hash);
+  const group = /^#\/(series|album)\/([^/?]+)$/.exec(location.hash);
   sessionsPage.hide();
+  jobs.stop();
   try {
     const me = await api.me();
     $("now-playing-link").hidden = !me.is_admin;
@@ -77,17 +88,19 @@ async function route() {
       show("player");
       say("Starting…");
       await player.open(decodeURIComponent(match[1]), Number(match[2] ?? 0));
+    } else if (group) {
+      await player.close();
+      const shown = group[1] === "series" ? showSeries : showAlbum;
+      document.title = `${await shown($("group-body"), decodeURIComponent(group[2]))} – Revenge`;
+      show("group");
+      say("");
     } else {
       await player.close();
       document.title = "Revenge";
-      const page = await showLibrary($("media-list"), offset);
+      await showLibraryPage();
       show("library");
+      if (me.is_admin) jobs.start();
       say("");
-      $("pages").hidden = page.total <= PAGE_SIZE;
-      $("page-info").textContent =
-        `${page.offset + 1}–${page.offset + page.items.length} of ${page.total}`;
-      $("prev-page").disabled = page.offset === 0;
-      $("next-page").disabled = page.offset + page.items.length >= page.total;
     }
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
@@ -97,6 +110,42 @@ async function route() {
     }
   }
 }
+
+// The library view the fragment names: its sections, a search, or a category's pages.
+async function showLibraryPage() {
+  const search = /^#\/search\/(.*)$/.exec(location.hash);
+  const browse = /^#\/browse\/([a-z]*)$/.exec(location.hash);
+  $("home").hidden = Boolean(browse);
+  $("browse").hidden = !browse;
+  if (search) {
+    const query = decodeURIComponent(search[1]);
+    if (document.activeElement !== $("search")) $("search").value = query;
+    await showSearch($("home"), query);
+  } else if (browse) {
+    if (browse[1] !== browsing) offset = 0;
+    browsing = browse[1];
+    const page = await showLibrary($("media-list"), offset, browsing);
+    $("pages").hidden = page.total <= PAGE_SIZE;
+    $("page-info").textContent =
+      `${page.offset + 1}–${page.offset + page.items.length} of ${page.total}`;
+    $("prev-page").disabled = page.offset === 0;
+    $("next-page").disabled = page.offset + page.items.length >= page.total;
+  } else {
+    $("search").value = "";
+    await showHome($("home"));
+  }
+}
+
+// Typing searches (once the typing pauses), without a history entry per letter.
+let typing = null;
+$("search").addEventListener("input", () => {
+  clearTimeout(typing);
+  typing = setTimeout(() => {
+    const query = $("search").value.trim();
+    history.replaceState(null, "", query ? `#/search/${encodeURIComponent(query)}` : "#/");
+    showLibraryPage().catch((error) => say(`Something went wrong: ${error.message}`));
+  }, 250);
+});
 
 $("login-form").addEventListener("submit", (event) => {
   event.preventDefault();

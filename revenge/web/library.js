@@ -1,98 +1,82 @@
-// The library page: one card per media item with its probe details and resume position.
+// The library: its sections (continue watching, next up, films, series, music, other
+// videos), a search box over every title, and a paged list of one category.
 
-import { api, clock, rate } from "./api.js";
+import { api } from "./api.js";
+import { element, groupCard, mediaCard, shelfCard } from "./cards.js";
 
 export const PAGE_SIZE = 50;
+const SECTION_SIZE = 24;
 
-function element(tag, { className, text, attrs } = {}, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text != null) node.textContent = text;
-  for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
+function list(items, render) {
+  return element("ul", { className: "shelf" }, ...items.map(render));
 }
 
-function size(bytes) {
-  if (bytes == null) return null;
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
+function section(id, title, body, more) {
+  const heading = element("h2", { className: "section-title", text: title, attrs: { id: `${id}-title` } });
+  const head = element("div", { className: "section-head" }, heading);
+  if (more) head.append(more);
+  return element("section", { className: "section", attrs: { id, "aria-labelledby": `${id}-title` } },
+    head, body);
 }
 
-function describeStream(stream) {
-  const parts = [stream.kind, stream.codec];
-  if (stream.width && stream.height) parts.push(`${stream.width}×${stream.height}`);
-  if (stream.channels) parts.push(`${stream.channels} ch`);
-  if (stream.language) parts.push(stream.language);
-  if (stream.bitrate) parts.push(rate(stream.bitrate));
-  return parts.filter(Boolean).join(" · ");
+function moreLink(category, total, shown) {
+  if (total <= shown) return null;
+  return element("a", { className: "more", text: `All ${total}`, attrs: { href: `#/browse/${category}` } });
 }
 
-// "Artist — Album" of a song, from its tags.
-export function byLine(item) {
-  const tags = item.tags ?? {};
-  return [tags.artist ?? tags.album_artist, tags.album].filter(Boolean).join(" — ");
+function mediaSection(id, title, page, category) {
+  if (!page.items.length) return null;
+  return section(id, title, element("ul", { className: "media-list" }, ...page.items.map(mediaCard)),
+    moreLink(category, page.total, page.items.length));
 }
 
-function playLink(item, label, start) {
-  const link = element("a", {
-    className: "button", text: label,
-    attrs: { href: `#/play/${encodeURIComponent(item.id)}?t=${start}` },
-  });
-  link.setAttribute("aria-label", `${label}: ${item.title}`);
-  return link;
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+// The home page's sections, into `container`.
+export async function showHome(container) {
+  const [watching, next, films, series, albums, videos] = await Promise.all([
+    api.get("/api/v1/library/continue"),
+    api.get("/api/v1/library/next"),
+    api.get(`/api/v1/media?category=film&limit=${SECTION_SIZE}`),
+    api.get("/api/v1/library/series"),
+    api.get("/api/v1/library/albums"),
+    api.get(`/api/v1/media?category=video&limit=${SECTION_SIZE}`),
+  ]);
+  const sections = [
+    watching.items.length && section("continue-watching", "Continue watching",
+      list(watching.items, (item) => shelfCard(item, { label: "Continue" }))),
+    next.items.length && section("next-up", "Next up",
+      list(next.items, (item) => shelfCard(item, { label: "Next" }))),
+    mediaSection("films", "Films", films, "film"),
+    series.items.length && section("series", "Series", list(series.items, (s) => groupCard({
+      id: s.id, title: s.title, kind: "series", art: s.poster_url, href: `#/series/${s.id}`,
+      line: [s.year, plural(s.season_count || 1, "season"), plural(s.episode_count, "episode")]
+        .filter(Boolean).join(" · "),
+    }))),
+    albums.items.length && section("music", "Music", list(albums.items, (a) => groupCard({
+      id: a.id, title: a.title ?? "Unknown album", kind: "album", art: a.cover_url,
+      href: `#/album/${a.id}`, line: [a.artist, plural(a.track_count, "track")].filter(Boolean).join(" · "),
+    }))),
+    mediaSection("videos", "Other videos", videos, "video"),
+  ].filter(Boolean);
+  if (!sections.length) sections.push(element("p", { className: "empty", text: "The library is empty." }));
+  container.replaceChildren(...sections);
 }
 
-function card(item) {
-  const facts = element("dl", { className: "facts" });
-  const fact = (name, value) => {
-    if (value != null && value !== "") facts.append(element("dt", { text: name }), element("dd", { text: value }));
-  };
-  fact("Duration", item.duration != null ? clock(item.duration) : null);
-  fact("Resume at", item.resume_position ? clock(item.resume_position) : null);
-  fact("Container", item.container?.replaceAll(",", ", "));
-  fact("Bitrate", item.bitrate ? rate(item.bitrate) : null);
-  fact("Size", size(item.size));
-  fact("File", item.file);
-
-  const streams = element("ul", { className: "streams", attrs: { "aria-label": "Streams" } },
-    ...item.streams.map((s) => element("li", { text: describeStream(s) })));
-
-  const actions = element("div", { className: "actions" });
-  if (!item.playable) {
-    actions.append(element("p", { className: "error", text: `Cannot play: ${item.probe_error}` }));
-  } else if (item.resume_position) {
-    actions.append(playLink(item, `Resume from ${clock(item.resume_position)}`, item.resume_position),
-                   playLink(item, "Start over", 0));
-  } else {
-    actions.append(playLink(item, "Play", 0));
-  }
-
-  const head = [];
-  if (item.cover_url) {
-    const cover = element("img", {
-      className: "cover", attrs: { src: item.cover_url, alt: "", loading: "lazy" },
-    });
-    cover.addEventListener("error", () => cover.remove(), { once: true });
-    head.push(cover);
-  }
-  head.push(element("h2", { text: item.title }));
-  const byline = byLine(item);
-  if (byline) head.push(element("p", { className: "byline", text: byline }));
-  return element("li", { className: `card ${item.kind}`, attrs: { "data-media-id": item.id } },
-    ...head, facts, streams, actions);
+// Items whose titles hold every word of `query`, into `container`.
+export async function showSearch(container, query) {
+  const page = await api.get(`/api/v1/media?q=${encodeURIComponent(query)}&limit=${PAGE_SIZE}`);
+  const body = page.items.length
+    ? element("ul", { className: "media-list" }, ...page.items.map(mediaCard))
+    : element("p", { className: "empty", text: `Nothing called “${query}”.` });
+  container.replaceChildren(section("results", `Search: ${plural(page.total, "result")}`, body));
 }
 
-// Render one page of the library into `list`; returns the page's counts.
-export async function showLibrary(list, offset) {
-  const page = await api.media(offset, PAGE_SIZE);
-  list.replaceChildren(...page.items.map(card));
+// One page of a category (every item when `category` is empty) into `list`.
+export async function showLibrary(list, offset, category = "") {
+  const filter = category ? `&category=${encodeURIComponent(category)}` : "";
+  const page = await api.get(`/api/v1/media?offset=${offset}&limit=${PAGE_SIZE}${filter}`);
+  list.replaceChildren(...page.items.map(mediaCard));
   if (!page.items.length) {
     list.append(element("li", { className: "empty", text: "The library is empty." }));
   }

@@ -1,6 +1,7 @@
 // The player: a playback session played with hls.js, progress heartbeats, quality menu, stats.
 
 import { api, rate } from "./api.js";
+import { Scrubber } from "./scrub.js";
 import { TrackMenus } from "./tracks.js";
 
 const HEARTBEAT_MS = 10_000;
@@ -26,8 +27,9 @@ function bufferAhead(video) {
 }
 
 export class Player {
-  constructor({ video, title, quality, tracks, stats, showStats, fields, music }, say) {
+  constructor({ video, title, quality, tracks, stats, showStats, fields, music, scrub }, say) {
     Object.assign(this, { video, title, quality, stats, showStats, fields, music, say });
+    this.scrubber = new Scrubber({ video, ...scrub });
     // Burning a picture subtitle in (or out) is a new session from where the player is.
     this.menus = new TrackMenus(tracks, {
       onBurn: (track) => this.open(this.mediaId, this.video.currentTime,
@@ -62,6 +64,7 @@ export class Player {
     this.title.textContent = item.title;
     document.title = `${item.title} – Revenge`;
     this.showMusic(item);
+    this.scrubber.load(item);
     const startAt = Math.min(Math.max(0, start || 0), Math.max(0, (item.duration ?? 1) - 1));
     const session = await api.open(mediaId, startAt, tracks);
     if (opening !== this.generation) {

@@ -268,7 +268,7 @@ test("a song in the web player shows its title, artist and cover, and plays", as
   failedResponses = [];
   consoleErrors = [];
   await page.goto(`${server.base}/#token=${server.token}`);
-  await page.locator(`[data-media-id="${song.id}"]`).waitFor({ timeout: 20_000 });
+  await page.locator("#music [data-album-id]").first().waitFor({ timeout: 20_000 });
   await page.goto(`${server.base}/#/play/${song.id}`);
   const shown = await page.waitForFunction(() => {
     const cover = document.getElementById("cover");
@@ -290,7 +290,7 @@ test("a song in the web player shows its title, artist and cover, and plays", as
   assert.deepEqual(failedResponses, []);
   assert.deepEqual(consoleErrors, []);
   await page.getByRole("link", { name: "Library" }).click();
-  await page.locator(`[data-media-id="${song.id}"]`).waitFor({ timeout: 20_000 });
+  await page.locator("#music [data-album-id]").first().waitFor({ timeout: 20_000 });
 });
 
 test("no off-origin requests", () => {

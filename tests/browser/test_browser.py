@@ -1,6 +1,8 @@
 """Runs the Node/Playwright browser tests where their tools are installed: the web player on a
 clip (``player.test.mjs``), its audio and subtitle menus on the subtitled film
-(``tracks.test.mjs``) and every file of the real library in hls.js (``library.test.mjs``).
+(``tracks.test.mjs``), the organised library with posters, search, a series page and
+scrubbing previews (``shelves.test.mjs``) and every file of the real library in hls.js
+(``library.test.mjs``).
 
 It needs ``node``, Debian's Chromium (``/usr/bin/chromium``, or ``$CHROMIUM``) and the npm
 packages (``npm ci`` in ``tests/browser``); without them it skips and says which is missing.
@@ -52,6 +54,10 @@ def test_web_player_in_chromium() -> None:
 
 def test_audio_and_subtitle_tracks_in_chromium() -> None:
     _node_test("tracks.test.mjs")
+
+
+def test_library_sections_posters_search_series_and_scrubbing_in_chromium() -> None:
+    _node_test("shelves.test.mjs")
 
 
 def test_every_library_file_plays_in_chromium(real_library: dict[str, Path]) -> None:

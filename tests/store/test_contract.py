@@ -17,6 +17,7 @@ from revenge.store.records import (
     MediaRecord,
     Preferences,
     ProbeResult,
+    Progress,
     SessionRecord,
 )
 from tests.store.backends import RECORD, Backend
@@ -108,6 +109,19 @@ async def test_progress_is_per_user_and_the_last_write_wins(store: IStore) -> No
     assert await store.progress("u1") == {"m1": 30.0, "m2": 1.0}
     assert await store.progress("u2") == {"m1": 5.0}
     assert await store.progress("nobody") == {}
+
+
+@pytest_twisted.ensureDeferred
+async def test_recent_progress_comes_most_recent_first(store: IStore) -> None:
+    await store.save_progress("u1", "m1", 12.5, 100.0)
+    await store.save_progress("u1", "m2", 3.0, 102.0)
+    await store.save_progress("u1", "m3", 4.0, 101.0)
+    await store.save_progress("u1", "m1", 20.0, 103.0)
+    await store.save_progress("u2", "m4", 5.0, 104.0)
+    assert await store.recent_progress("u1", 10) == [
+        Progress("m1", 20.0, 103.0), Progress("m2", 3.0, 102.0), Progress("m3", 4.0, 101.0)]
+    assert await store.recent_progress("u1", 1) == [Progress("m1", 20.0, 103.0)]
+    assert await store.recent_progress("nobody", 10) == []
 
 
 @pytest_twisted.ensureDeferred

@@ -1,0 +1,135 @@
+"""The organised library: every media record with what it is (``naming``), searchable by
+title words and sortable by title, date added and year.
+
+It is derived from the library's index and rebuilt only when a scan has replaced it, so a
+request never parses names; it holds no state of its own worth persisting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from revenge.library.naming import Naming, classify
+from revenge.library.service import LibraryService
+from revenge.store.records import MediaRecord
+
+SORTS = ("title", "added", "year")
+_ARTICLE = re.compile(r"^(?:the|a|an|le|la|les|der|die|das|el|il)\s+", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """``Amélie`` → ``amelie``: what searching and sorting compare."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    """The searchable words of ``text``."""
+    return re.findall(r"\w+", fold(text))
+
+
+def group_id(*names: str | None) -> str:
+    """A stable, URL-safe id for a series or an album, from its folded names."""
+    key = "\0".join(fold(n or "") for n in names)
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+@attrs.frozen
+class Entry:
+    """One media record of the organised library."""
+
+    record: MediaRecord
+    naming: Naming
+    words: frozenset[str]
+
+    @property
+    def title(self) -> str:
+        return self.naming.title
+
+    @property
+    def sort_title(self) -> str:
+        """The title without its leading article (``The Matrix`` files under M)."""
+        return fold(_ARTICLE.sub("", self.naming.series or self.naming.title))
+
+    @property
+    def added(self) -> int:
+        """When the file came (its modification time, in nanoseconds)."""
+        return self.record.mtime_ns
+
+    @classmethod
+    def of(cls, record: MediaRecord) -> Entry:
+        probe = record.probe
+        tags = dict(probe.tags)
+        if probe.title and "title" not in tags:
+            tags["title"] = probe.title
+        naming = classify(record.relative_path, has_video=probe.video is not None, tags=tags)
+        searchable = " ".join(n for n in (naming.title, naming.series, naming.artist,
+                                          naming.album) if n)
+        return cls(record, naming, frozenset(words(searchable)))
+
+
+def matches(entry: Entry, query: Sequence[str]) -> bool:
+    """Whether every query word begins a word of the entry's titles."""
+    return all(any(w.startswith(q) for w in entry.words) for q in query)
+
+
+def ordered(entries: Iterable[Entry], sort: str, *, descending: bool = False) -> list[Entry]:
+    """``entries`` by ``sort`` (one of ``SORTS``), ties by title; without a year, last."""
+    by_title = sorted(entries, key=lambda e: (e.sort_title, e.naming.season or 0,
+                                              e.naming.episode or 0, e.record.id))
+    if sort == "title":
+        return by_title[::-1] if descending else by_title
+
+    def value(entry: Entry) -> int | None:
+        return entry.added if sort == "added" else entry.naming.year
+
+    known = [e for e in by_title if value(e) is not None]
+    unknown = [e for e in by_title if value(e) is None]
+    return sorted(known, key=lambda e: value(e) or 0, reverse=descending) + unknown
+
+
+class Catalog:
+    """The library's index, organised; ``entries`` follows every scan."""
+
+    def __init__(self, library: LibraryService) -> None:
+        self._library = library
+        self._source: Sequence[MediaRecord] | None = None
+        self._entries: tuple[Entry, ...] = ()
+        self._by_id: dict[str, Entry] = {}
+        self._known: dict[tuple[str, int, str], Entry] = {}
+
+    def entries(self) -> tuple[Entry, ...]:
+        """Every entry, by title (re-derived only when a scan has changed the index)."""
+        source = self._library.records()
+        if source is not self._source:
+            # A record unchanged since the last build keeps its entry: names are parsed
+            # once per file, not once per scan batch.
+            known = {}
+            for record in source:
+                key = (record.id, record.mtime_ns, record.title)
+                known[key] = self._known.get(key) or Entry.of(record)
+            self._known = known
+            self._entries = tuple(known.values())
+            self._by_id = {e.record.id: e for e in self._entries}
+            self._source = source
+        return self._entries
+
+    def get(self, media_id: str) -> Entry | None:
+        """The entry of a media id, or None."""
+        self.entries()
+        return self._by_id.get(media_id)
+
+    def find(self, *, category: str | None = None, query: str = "", sort: str = "title",
+             descending: bool = False) -> list[Entry]:
+        """The entries of ``category`` (all when None) whose titles hold every word of
+        ``query``, in ``sort`` order."""
+        wanted = words(query)
+        chosen = [e for e in self.entries()
+                  if (category is None or e.naming.category == category)
+                  and (not wanted or matches(e, wanted))]
+        return ordered(chosen, sort, descending=descending)
