@@ -8,7 +8,7 @@ import shutil
 import signal
 from collections.abc import Sequence
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred
 from twisted.internet.error import ProcessDone, ProcessExitedAlready
 from twisted.internet.interfaces import (
     IDelayedCall,
@@ -18,6 +18,8 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
+
+from revenge.halt import Halt
 
 NICENESS = 10
 _TAIL = 600  # bytes of stderr kept for the error message
@@ -33,29 +35,17 @@ def niced(argv: Sequence[str]) -> list[str]:
     return [nice, "-n", str(NICENESS), *argv] if nice else list(argv)
 
 
-class Halt:
-    """Stops the work on one media: the child running is killed, none starts after."""
-
-    def __init__(self) -> None:
-        self.stopped = False
-        self.child: Child | None = None
-
-    def stop(self) -> Deferred[None]:
-        """Stop; fires once no ffmpeg of this work is left."""
-        self.stopped = True
-        return self.child.stop() if self.child is not None else succeed(None)
-
-
 async def run_child(halt: Halt, argv: Sequence[str], *, reactor: IReactorProcess,
                     clock: IReactorTime, timeout: float, what: str) -> None:
     """Run ``argv`` niced under ``halt``; raise ``ArtworkFailed`` unless it did its work."""
     if halt.stopped:
         raise ArtworkFailed(f"making artwork of {what} was stopped")
-    halt.child = Child(niced(argv), reactor=reactor, clock=clock, timeout=timeout, what=what)
+    child = Child(niced(argv), reactor=reactor, clock=clock, timeout=timeout, what=what)
+    halt.running = child
     try:
-        await halt.child.done
+        await child.done
     finally:
-        halt.child = None
+        halt.running = None
 
 
 class Child(ProcessProtocol):

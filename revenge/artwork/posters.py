@@ -9,10 +9,11 @@ from typing import TypeVar
 
 import attrs
 
-from revenge.artwork.child import ArtworkFailed, Halt, run_child
+from revenge.artwork.child import ArtworkFailed, run_child
 from revenge.artwork.files import artwork_key
 from revenge.artwork.maker import Maker
 from revenge.artwork.poster import poster_argv, poster_size, poster_window
+from revenge.halt import Halt
 from revenge.library.cover import picture_beside
 from revenge.library.naming import EPISODE, classify
 from revenge.store.records import MediaRecord

@@ -12,7 +12,8 @@ import attrs
 from twisted.internet.defer import Deferred, DeferredList, succeed
 from twisted.logger import Logger
 
-from revenge.artwork.child import ArtworkFailed, Halt
+from revenge.artwork.child import ArtworkFailed
+from revenge.halt import Halt
 from revenge.store.records import MediaRecord
 
 _log = Logger()

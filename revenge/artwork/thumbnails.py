@@ -9,9 +9,10 @@ import shutil
 from pathlib import Path
 from typing import TypeVar
 
-from revenge.artwork.child import ArtworkFailed, Halt, run_child
+from revenge.artwork.child import ArtworkFailed, run_child
 from revenge.artwork.maker import Maker
 from revenge.artwork.trickplay import Layout, layout, sheet_name, trickplay_argv
+from revenge.halt import Halt
 from revenge.store.records import MediaRecord
 
 T = TypeVar("T")

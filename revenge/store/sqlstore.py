@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from twisted.internet.defer import Deferred
 
 from revenge.store import accounts
 from revenge.store.accounts import User
-from revenge.store.records import (
-    MediaRecord,
-    Preferences,
-    ProbeResult,
-    Progress,
-    SessionRecord,
-    Sidecar,
-    StreamInfo,
-)
+from revenge.store.records import MediaRecord, Preferences, Progress, SessionRecord
+from revenge.store.rows import media_from_row, media_to_row, session_from_row
 from revenge.store.sql import SqlConnection
 
 T = TypeVar("T")
@@ -40,12 +33,12 @@ class SqlStore:
     def all_media(self) -> Deferred[list[MediaRecord]]:
         def read(connection: SqlConnection) -> list[MediaRecord]:
             rows = connection.query(f"SELECT {_MEDIA_COLUMNS} FROM media")
-            return [_media_from_row(row) for row in rows]
+            return [media_from_row(row) for row in rows]
 
         return self._run(read)
 
     def save_media(self, records: Sequence[MediaRecord]) -> Deferred[None]:
-        rows = [_media_to_row(record) for record in records]
+        rows = [media_to_row(record) for record in records]
 
         def write(connection: SqlConnection) -> None:
             with connection.transaction():
@@ -144,7 +137,7 @@ class SqlStore:
         def read(connection: SqlConnection) -> SessionRecord | None:
             rows = connection.query(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",
                                     (session_id,))
-            return _session_from_row(rows[0]) if rows else None
+            return session_from_row(rows[0]) if rows else None
 
         return self._run(read)
 
@@ -155,7 +148,7 @@ class SqlStore:
             else:
                 rows = connection.query(
                     f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE user_id = ?", (user_id,))
-            return [_session_from_row(row) for row in rows]
+            return [session_from_row(row) for row in rows]
 
         return self._run(read)
 
@@ -170,36 +163,3 @@ class SqlStore:
 
     def ensure_first_admin(self) -> Deferred[str | None]:
         return self._run(accounts.ensure_first_admin)
-
-
-def _session_from_row(row: tuple[Any, ...]) -> SessionRecord:
-    id_, user_id, media_id, state, position, options, created_at, last_activity_at = row
-    return SessionRecord(id_, user_id, media_id, state, position, json.loads(options),
-                         created_at, last_activity_at)
-
-
-def _media_to_row(record: MediaRecord) -> tuple[Any, ...]:
-    probe = record.probe
-    # The columns before the ``probe`` one stay filled: queries and tools may read them.
-    streams = json.dumps([s.to_json() for s in probe.streams])
-    return (record.id, record.path, record.root, record.size, record.mtime_ns, record.title,
-            probe.duration, probe.container, probe.bitrate, streams, probe.error,
-            json.dumps(probe.to_json()), json.dumps([s.to_json() for s in record.sidecars]))
-
-
-def _media_from_row(row: tuple[Any, ...]) -> MediaRecord:
-    (id_, path, root, size, mtime_ns, title, duration, container, bitrate, streams,
-     error, whole, sidecars) = row
-    if whole is not None:
-        probe = ProbeResult.from_json(json.loads(whole))
-    else:  # stored before the probe column: what the first probe knew
-        probe = ProbeResult(
-            duration=duration,
-            container=container,
-            bitrate=bitrate,
-            streams=tuple(StreamInfo.from_json(s) for s in json.loads(streams)),
-            error=error,
-            version=1,
-        )
-    return MediaRecord(id_, path, root, size, mtime_ns, title, probe,
-                       tuple(Sidecar.from_json(s) for s in json.loads(sidecars)))

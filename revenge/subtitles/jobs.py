@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import attrs
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorProcess, IReactorThreads, IReactorTime
 from twisted.internet.threads import deferToThreadPool
 
+from revenge.halt import Halt
 from revenge.subtitles.cache import Entry, SubtitleCache
 from revenge.subtitles.encoding import MAX_SIDECAR_BYTES, charset
 from revenge.subtitles.errors import ExtractionFailed
@@ -33,19 +34,6 @@ class Wanted:
     source: str
     stream: int
     sidecar: bool = False
-
-
-class Halt:
-    """Stops one extraction: no run starts after ``stop``, and the one running is killed."""
-
-    def __init__(self) -> None:
-        self.stopped = False
-        self.run: Extraction | None = None
-
-    def stop(self) -> Deferred[None]:
-        """Stop; fires once no ffmpeg of this extraction is left."""
-        self.stopped = True
-        return self.run.stop() if self.run is not None else succeed(None)
 
 
 class Extractor:
@@ -109,14 +97,14 @@ class Extractor:
                                charset=encoding)
         run = Extraction(argv, reactor=self._reactor, clock=self._clock,
                          stall_timeout=self._stall_timeout, what=what)
-        halt.run = run
+        halt.running = run
         try:
             await run.done
         except ExtractionFailed as e:
             await self._cache.discard(entries)
             return str(e), not (run.stalled or run.stopped)
         finally:
-            halt.run = None
+            halt.running = None
         if halt.stopped:
             await self._cache.discard(entries)
             return f"the extraction of {what} was stopped", False

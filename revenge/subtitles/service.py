@@ -22,11 +22,12 @@ from twisted.internet.interfaces import IReactorProcess, IReactorThreads, IReact
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
+from revenge.halt import Halt
 from revenge.store.records import MediaRecord
 from revenge.subtitles.cache import Entry, SubtitleCache, sidecar_source
 from revenge.subtitles.encoding import MAX_SIDECAR_BYTES, decode
 from revenge.subtitles.errors import ExtractionFailed, NotText, SubtitleError
-from revenge.subtitles.jobs import Extractor, Halt, Wanted
+from revenge.subtitles.jobs import Extractor, Wanted
 from revenge.subtitles.memory import CueMemory
 from revenge.subtitles.tracks import SubtitleTrack, subtitle_tracks
 from revenge.subtitles.webvtt import Cue, parse_webvtt

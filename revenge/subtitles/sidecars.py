@@ -25,14 +25,13 @@ _FORCED = {"forced", "foreign"}
 _HEARING_IMPAIRED = {"sdh", "cc", "hoh", "hearing-impaired", "hearingimpaired"}
 _DEFAULT = {"default"}
 # Languages as people name them in their own tongue (English names come from ``NAMES``).
-_NATIVE = {
-    "français": "fr", "francais": "fr", "deutsch": "de", "español": "es", "espanol": "es",
-    "castellano": "es", "italiano": "it", "português": "pt", "portugues": "pt",
-    "brazilian": "pt-BR", "nederlands": "nl", "svenska": "sv", "norsk": "no", "dansk": "da",
-    "suomi": "fi", "polski": "pl", "čeština": "cs", "magyar": "hu", "türkçe": "tr",
-    "русский": "ru", "ελληνικά": "el", "日本語": "ja", "中文": "zh", "한국어": "ko",
-    "română": "ro", "hrvatski": "hr", "srpski": "sr", "українська": "uk",
-}
+_NATIVE_NAMES = """
+français=fr francais=fr deutsch=de español=es espanol=es castellano=es italiano=it
+português=pt portugues=pt brazilian=pt-BR nederlands=nl svenska=sv norsk=no dansk=da
+suomi=fi polski=pl čeština=cs magyar=hu türkçe=tr русский=ru ελληνικά=el 日本語=ja 中文=zh
+한국어=ko română=ro hrvatski=hr srpski=sr українська=uk
+"""
+_NATIVE = dict(pair.split("=") for pair in _NATIVE_NAMES.split())
 _BY_NAME: dict[str, str] = {
     str(name).casefold(): str(code) for code, name in NAMES.items()} | _NATIVE
 

@@ -112,6 +112,20 @@ def _media_paths() -> dict[str, Any]:
     }
 
 
+def _collection(name: str, schema: str, key: str, what: str, listing: tuple[str, str, str],
+                item: tuple[str, str]) -> dict[str, Any]:
+    """``/api/v1/library/{name}`` and one of them by ``key``."""
+    list_id, list_summary, list_answer = listing
+    list_schema = "SeriesList" if schema == "Series" else f"{schema}List"
+    return {
+        f"/api/v1/library/{name}": {"get": op(
+            list_id, list_summary, tag="library", ok=_json(list_schema, list_answer))},
+        f"/api/v1/library/{name}/{{{key}}}": {"get": op(
+            item[0], item[1], tag="library", params=(_path(key, what),),
+            ok=_json(schema, f"the {schema.lower()}"))},
+    }
+
+
 def _library_paths() -> dict[str, Any]:
     return {
         "/api/v1/library/scan": {
@@ -128,18 +142,12 @@ def _library_paths() -> dict[str, Any]:
         "/api/v1/library/next": {"get": op(
             "nextEpisodes", "The episode after the last one finished, per series",
             tag="library", params=(LIMIT,), ok=_json("MediaList", "the episodes"))},
-        "/api/v1/library/series": {"get": op(
-            "listSeries", "Every series, by title", tag="library",
-            ok=_json("SeriesList", "the series"))},
-        "/api/v1/library/series/{series_id}": {"get": op(
-            "getSeries", "A series with its seasons and episodes, in order", tag="library",
-            params=(_path("series_id", "a series id"),), ok=_json("Series", "the series"))},
-        "/api/v1/library/albums": {"get": op(
-            "listAlbums", "Every album, by artist and title", tag="library",
-            ok=_json("AlbumList", "the albums"))},
-        "/api/v1/library/albums/{album_id}": {"get": op(
-            "getAlbum", "An album with its tracks, in order", tag="library",
-            params=(_path("album_id", "an album id"),), ok=_json("Album", "the album"))},
+        **_collection("series", "Series", "series_id", "a series id",
+                      ("listSeries", "Every series, by title", "the series"),
+                      ("getSeries", "A series with its seasons and episodes, in order")),
+        **_collection("albums", "Album", "album_id", "an album id",
+                      ("listAlbums", "Every album, by artist and title", "the albums"),
+                      ("getAlbum", "An album with its tracks, in order")),
     }
 
 
