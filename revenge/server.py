@@ -129,6 +129,7 @@ def build_playback(
     transcodes = TranscodeManager(
         transcoder=transcoder, cache=cache, source=source,
         segment_duration=settings.segment_duration,
+        bootstrap_duration=settings.bootstrap_duration,
         policy=BufferPolicy(ahead=settings.buffer_ahead, prefetch=settings.prefetch,
                             min_ready=settings.min_ready))
     playback = PlaybackService(

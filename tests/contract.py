@@ -39,9 +39,10 @@ def request(*, duration: float = 20.0, video_profiles: tuple[VideoProfile, ...] 
             audio_profiles: tuple[AudioProfile, ...] = (), segment_duration: float = 6.0,
             source_url: str = "http://127.0.0.1:9/internal/stream/m1",
             headers: dict[str, str] | None = None, start_segment: int = 0,
-            **source_options: object) -> TranscodeRequest:
+            bootstrap_duration: float = 0.0, **source_options: object) -> TranscodeRequest:
     """A transcode request of ``duration`` seconds with the renditions given."""
     return TranscodeRequest(
         source_url=source_url, source=source(duration, **source_options),  # type: ignore[arg-type]
         video=video_profiles, audio=audio_profiles, source_headers=headers or {},
-        segment_duration=segment_duration, start_segment=start_segment)
+        segment_duration=segment_duration, start_segment=start_segment,
+        bootstrap_duration=bootstrap_duration)

@@ -31,22 +31,25 @@ __all__ = ["Finding", "HttpAnswer", "Report", "check_stream"]
 
 def check_stream(
     master_url: str, *, expected_duration: float, has_video: bool, has_audio: bool,
-    segment_duration: float | None = None, variants: Sequence[int] | None = None,
-    expected_video_range: str | None = None, expected_aspect: float | None = None,
+    segment_duration: float | None = None, bootstrap: float = 0.0,
+    variants: Sequence[int] | None = None, expected_video_range: str | None = None,
+    expected_aspect: float | None = None,
     decode_all: bool = False, ffmpeg: bool = True, http_get: HttpGet | None = None,
 ) -> Report:
     """Judge the HLS stream at ``master_url`` (a master or a lone media playlist).
 
     ``segment_duration``: every segment but the last must be that long and segment N
-    must start at N times it. ``variants``: indices of the master's variants to check
-    (default all; their audio groups come along). ``expected_video_range`` ("SDR", "PQ",
+    must start at N times it; with ``bootstrap``, the first ``segment_duration`` seconds are
+    cut every ``bootstrap`` seconds instead (``Timeline``'s bootstrap grid). ``variants``:
+    indices of the master's variants to check (default all; their audio groups come
+    along). ``expected_video_range`` ("SDR", "PQ",
     "HLG") and ``expected_aspect`` (display width / height) are checked of each video
     variant. ``decode_all`` decodes every frame, not just each segment's first.
     ``ffmpeg=False`` skips the read through ffmpeg's HLS demuxer. ``http_get`` replaces
     urllib (it takes a URL and returns an :class:`HttpAnswer`).
     """
     expect = Expect(expected_duration, has_video, has_audio, segment_duration,
-                    expected_video_range, expected_aspect)
+                    expected_video_range, expected_aspect, bootstrap)
     fetcher = Fetcher(http_get or urllib_get)
     master, _, findings = fetcher.playlist(master_url, "master")
     if master is None:

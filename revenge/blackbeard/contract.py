@@ -18,7 +18,7 @@ import attrs
 from revenge.blackbeard.fields import Check, ContractError, Fields, checked, read
 from revenge.blackbeard.naming import RENDITION, SegmentFormat
 from revenge.blackbeard.source import Source
-from revenge.blackbeard.timeline import Timeline
+from revenge.blackbeard.timeline import Timeline, bootstrap_fits
 
 __all__ = ["AudioProfile", "ContractError", "Rendition", "TranscodeRequest", "TranscodeState",
            "TranscodeStatus", "VideoProfile"]
@@ -31,6 +31,7 @@ MAX_WIDTH, MAX_HEIGHT = 7680, 4320
 _URL = Check(kind="text", max_length=8192)
 _SEGMENT = Check(kind="number", low=1.0, high=60.0)
 _START = Check(kind="integer", low=0, high=10_000_000)
+_BOOTSTRAP = Check(kind="number", low=0.0, high=60.0)
 
 
 _NAME = {"max_length": 32}
@@ -95,6 +96,8 @@ class TranscodeRequest:
     source_headers: dict[str, str] = attrs.field(factory=dict)
     segment_duration: float = 6.0
     start_segment: int = 0
+    # The first segment_duration seconds cut this often (0: not): a sooner first segment.
+    bootstrap_duration: float = 0.0
 
     @property
     def duration(self) -> float:
@@ -104,7 +107,7 @@ class TranscodeRequest:
     @property
     def timeline(self) -> Timeline:
         """Where every rendition's segments start and end."""
-        return Timeline(self.source.duration, self.segment_duration)
+        return Timeline(self.source.duration, self.segment_duration, self.bootstrap_duration)
 
     @property
     def segment_count(self) -> int:
@@ -117,6 +120,9 @@ class TranscodeRequest:
         return (*self.video, *self.audio)
 
     def to_json(self) -> dict[str, Any]:
+        # Sent only when set, so that a Blackbeard that predates it still takes the request.
+        bootstrap = {"bootstrap_duration": self.bootstrap_duration} \
+            if self.bootstrap_duration else {}
         return {
             "source_url": self.source_url,
             "source_headers": dict(self.source_headers),
@@ -125,6 +131,7 @@ class TranscodeRequest:
             "audio": [attrs.asdict(p) for p in self.audio],
             "segment_duration": self.segment_duration,
             "start_segment": self.start_segment,
+            **bootstrap,
         }
 
     @classmethod
@@ -144,12 +151,19 @@ class TranscodeRequest:
                         for i, p in enumerate(f.objects("audio", []))),
             segment_duration=f.value("segment_duration", _SEGMENT, 6.0),
             start_segment=f.value("start_segment", _START, 0),
+            bootstrap_duration=f.value("bootstrap_duration", _BOOTSTRAP, 0.0),
         )
         request.check()
         return request
 
     def check(self) -> None:
         """Refuse a request whose parts do not fit together."""
+        if self.bootstrap_duration and not bootstrap_fits(self.segment_duration,
+                                                          self.bootstrap_duration):
+            raise ContractError("bootstrap_duration must divide segment_duration")
+        if self.bootstrap_duration and any(v.codec == "copy" for v in self.video):
+            raise ContractError("bootstrap_duration needs encoded video (a copy's keyframes "
+                                "are the source's)")
         names = [r.name for r in self.renditions]
         if not names:
             raise ContractError("at least one video or audio profile is needed")

@@ -4,6 +4,10 @@ Segment ``N`` of every profile and every track covers ``[start(N), start(N+1))``
 timeline that begins at 0 and ends at ``duration``. Boundaries are multiples of the segment
 duration ``D``; a tail shorter than ``min_tail`` seconds is merged into the segment before it
 (a segment of a few frames, or of none, is worse for players than a slightly long one).
+
+With a ``bootstrap`` duration ``B`` (a divisor of ``D``), the first ``D`` seconds are cut
+every ``B`` instead, so a player's first segment comes sooner (nginx-vod's bootstrap
+segments); from ``D`` on the grid is the plain one (``0, 2, 4, 6, 12, 18`` for ``B=2, D=6``).
 """
 
 from __future__ import annotations
@@ -28,22 +32,29 @@ class Timeline:
 
     duration: float
     segment: float
+    bootstrap: float = 0.0  # 0: no short first segments
 
     def __attrs_post_init__(self) -> None:
         if not (self.duration > 0 and math.isfinite(self.duration)):
             raise ValueError("a timeline needs a positive, finite duration")
         if not self.segment > 0:
             raise ValueError("a timeline needs a positive segment duration")
+        if self.bootstrap and not bootstrap_fits(self.segment, self.bootstrap):
+            raise ValueError("a bootstrap duration must divide the segment duration")
 
     @cached_property
     def starts(self) -> tuple[float, ...]:
         """The start of every segment, the first at 0."""
-        whole = int(self.duration // self.segment)
-        tail = self.duration - whole * self.segment
-        count = whole + (1 if tail > 1e-6 else 0)
-        if count > 1 and tail > 1e-6 and tail < min(MIN_TAIL, self.segment / 2):
-            count -= 1
-        return tuple(round(i * self.segment, 6) for i in range(max(count, 1)))
+        short = round(self.segment / self.bootstrap) if self.bootstrap else 1
+        first = [i * self.segment / short for i in range(short)]
+        whole = int(self.duration // self.segment) + 1
+        starts = [t for t in [*first, *(i * self.segment for i in range(1, whole + 1))]
+                  if t == 0 or t < self.duration - 1e-6]
+        tail = self.duration - starts[-1]
+        nominal = self.segment / short if len(starts) <= short else self.segment
+        if len(starts) > 1 and tail < min(MIN_TAIL, nominal / 2):
+            starts.pop()
+        return tuple(round(float(t), 6) for t in starts)
 
     @property
     def count(self) -> int:
@@ -70,3 +81,9 @@ class Timeline:
     def longest(self) -> float:
         """The longest segment (a merged tail makes the last one longer than ``segment``)."""
         return max(self.length(i) for i in range(self.count))
+
+
+def bootstrap_fits(segment: float, bootstrap: float) -> bool:
+    """Whether ``bootstrap`` seconds cut ``segment`` seconds into a whole number of parts."""
+    parts = segment / bootstrap
+    return 0 < bootstrap <= segment and abs(parts - round(parts)) < 1e-6

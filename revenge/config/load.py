@@ -59,7 +59,10 @@ def _build_section(
         if key not in fields:
             raise ConfigError(f"{where}: unknown key [{name}] {key}")
         values[key] = _check(f"{where}: [{name}] {key}", hints[key], value, fields[key].metadata)
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as e:  # keys that must fit together
+        raise ConfigError(f"{origin}: [{name}] {e}") from None
 
 
 def load_config(

@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 
+from revenge.blackbeard.timeline import bootstrap_fits
+
 
 def setting(
     default: Any,
@@ -117,6 +119,8 @@ class PlaybackConfig:
     """Sessions, segments and the per-transcode buffer."""
 
     segment_duration: float = setting(6.0, low=1.0, high=30.0)
+    # The first segment_duration seconds of a transcode cut this often: a sooner first frame.
+    bootstrap_duration: float = setting(2.0, low=0.0, high=30.0)
     buffer_ahead: int = setting(8, low=1, high=64)
     prefetch: int = setting(3, low=0, high=32)
     min_ready: int = setting(2, low=0, high=16)
@@ -125,6 +129,11 @@ class PlaybackConfig:
     remux: bool = setting(True)
     max_sessions_per_user: int = setting(4, low=1, high=1000)
     session_grace: float = setting(120.0, low=0.0, high=86400.0)
+
+    def __attrs_post_init__(self) -> None:
+        if self.bootstrap_duration and not bootstrap_fits(self.segment_duration,
+                                                          self.bootstrap_duration):
+            raise ValueError("bootstrap_duration must divide segment_duration (or be 0)")
 
 
 @attrs.frozen

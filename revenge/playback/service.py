@@ -360,7 +360,8 @@ class PlaybackService(Service):
 
     def timeline(self, session: Session) -> Timeline:
         """The segment boundaries of the session's media."""
-        return Timeline(session.ladder.source.duration, self.settings.segment_duration)
+        return session.ladder.timeline(self.settings.segment_duration,
+                                       self.settings.bootstrap_duration)
 
     def buffer_of(self, session: Session) -> BufferStats | None:
         """What the session's transcode buffer holds now, if it has one."""

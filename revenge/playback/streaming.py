@@ -159,7 +159,8 @@ class Streaming:
         session.requests.jump(kind, index)
         delivery, served = await session.requests.hold(kind, index, Deferred.fromCoroutine(
             self._fetch(session, shared, index, profile, rendition)))
-        self._account(session, delivery, started, audio=isinstance(rendition, AudioProfile))
+        self._account(session, delivery, started, audio=isinstance(rendition, AudioProfile),
+                      seconds=timeline.length(index))
         if not session.ladder.video or not isinstance(rendition, AudioProfile):
             session.segment_delivered(timeline.start(index))
             self._playback.note_progress(session)
@@ -198,12 +199,12 @@ class Streaming:
         raise TranscoderFailed("no profile could make this segment", code="segment_unavailable")
 
     def _account(self, session: Session, delivery: Delivery, started: float, *,
-                 audio: bool) -> None:
+                 audio: bool, seconds: float) -> None:
         stats = session.stats
         stats.segments[delivery.source] += 1
         stats.bytes_sent += len(delivery.data)
         if not audio:
-            stats.media_seconds_sent += self._playback.settings.segment_duration
+            stats.media_seconds_sent += seconds
         stats.last_served_from = delivery.source
         if delivery.source == "origin":
             stats.buffering_events += 1

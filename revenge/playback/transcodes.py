@@ -88,6 +88,7 @@ class TranscodeManager:
     cache: TranscodeCache
     source: Callable[[str], tuple[str, dict[str, str]]]
     segment_duration: float
+    bootstrap_duration: float = 0.0  # short first segments, for ladders that can have them
     policy: BufferPolicy = attrs.field(factory=BufferPolicy)
     _by_key: dict[Key, SharedTranscode] = attrs.field(factory=dict, init=False)
 
@@ -103,6 +104,8 @@ class TranscodeManager:
                 source_url=url, source_headers=headers, source=ladder.source,
                 video=ladder.video, audio=ladder.audio,
                 segment_duration=self.segment_duration, start_segment=start_segment,
+                bootstrap_duration=ladder.timeline(self.segment_duration,
+                                                   self.bootstrap_duration).bootstrap,
             )
             transcode_id = await self.transcoder.start(request)
             # Another session may have started the same transcode while we waited.

@@ -47,6 +47,9 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[blackbeard]\nurls = ['http://a:1', '']\n", "[blackbeard] urls[1]: '' is not a valid"),
         ("[blackbeard]\nurls = 'http://a:1'\n", "[blackbeard] urls: expected a list"),
         ("[server]\nnode_name = 'a b'\n", "[server] node_name: 'a b' is not a valid"),
+        ("[playback]\nsegment_duration = 5.0\n",
+         "[playback] bootstrap_duration must divide segment_duration"),
+        ("[playback]\nbootstrap_duration = -1\n", "[playback] bootstrap_duration: -1"),
     ],
 )
 def test_bad_values_name_the_key_and_file(tmp_path: Path, text: str, message: str) -> None:
@@ -65,6 +68,13 @@ def test_options_override_the_file_and_are_validated(tmp_path: Path) -> None:
     assert config.server.shutdown_grace == 2.0
     with pytest.raises(ConfigError, match="command line: \\[server\\] log_format"):
         load_config(path, {"server": {"log_format": "yaml"}})
+
+
+def test_bootstrap_segments_are_on_by_default_and_can_be_turned_off(tmp_path: Path) -> None:
+    assert load_config().playback.bootstrap_duration == 2.0
+    off = load_config(_write(tmp_path, "[playback]\nsegment_duration = 5.0\n"
+                                       "bootstrap_duration = 0\n"))
+    assert (off.playback.segment_duration, off.playback.bootstrap_duration) == (5.0, 0.0)
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:

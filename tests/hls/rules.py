@@ -25,6 +25,7 @@ class Expect:
     segment_duration: float | None = None
     video_range: str | None = None
     aspect: float | None = None
+    bootstrap: float = 0.0  # the first segment_duration seconds cut this often
 
 
 def frame_of(track: Track) -> float:

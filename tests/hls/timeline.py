@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from revenge.blackbeard.timeline import Timeline
 from tests.hls.model import ERROR, WARNING, Finding, Playlist, Track
 from tests.hls.rules import EPS, FIRST_FRAME_TOLERANCE, Expect, at, capped, frame_of, ms
 
@@ -30,7 +31,8 @@ def judge_timeline(playlists: Sequence[Playlist], offset: float,
     for playlist in playlists:
         found += _ends(playlist, offset, expect)
         if expect.segment_duration is not None:
-            found += _grid(playlist, offset, expect.segment_duration)
+            grid = Timeline(expect.duration, expect.segment_duration, expect.bootstrap)
+            found += _grid(playlist, offset, grid)
     return capped(found)
 
 
@@ -86,19 +88,28 @@ def _aligned(reference: Playlist, other: Playlist) -> Iterator[Finding]:
                               f" {y:.6f} s, {ms(y - x)} off")
 
 
-def _grid(p: Playlist, offset: float, duration: float) -> Iterator[Finding]:
-    """Segment N covers [N·D, (N+1)·D): every one but the last is D long and starts there."""
+def _grid(p: Playlist, offset: float, grid: Timeline) -> Iterator[Finding]:
+    """Segment N covers the grid's ``[start(N), end(N))``: every one but the last is that
+    long (its EXTINF), starts there (its frames), and the EXTINFs before it add up to it."""
+    elapsed = 0.0
     for s in p.segments:
         main, where = s.main, at(p, s)
         allowed = (frame_of(main) if main else 0.04) + EPS
         last = s.index == len(p.segments) - 1
-        if not last and abs(s.extinf - duration) > allowed:
+        start = grid.start(min(s.index, grid.count - 1))
+        length = grid.length(s.index) if s.index < grid.count else grid.segment
+        if not last and abs(s.extinf - length) > allowed:
             yield Finding(ERROR, "segment-duration", where, f"EXTINF {s.extinf:.6f} s,"
-                          f" expected the segment duration {duration} s ±{ms(allowed)}")
-        if main is not None and abs(main.start - offset - s.index * duration) > allowed:
+                          f" expected the segment duration {length:.6f} s ±{ms(allowed)}")
+        if abs(elapsed - start) > allowed:
+            yield Finding(ERROR, "segment-grid", where,
+                          f"the EXTINFs before it add up to {elapsed:.6f} s, expected"
+                          f" {start:.6f} s ±{ms(allowed)}")
+        if main is not None and abs(main.start - offset - start) > allowed:
             yield Finding(ERROR, "segment-grid", where,
                           f"starts at {main.start - offset:.6f} s on the timeline, expected"
-                          f" {s.index * duration:.6f} s ±{ms(allowed)}")
+                          f" {start:.6f} s ±{ms(allowed)}")
+        elapsed += s.extinf
 
 
 def _last(p: Playlist, kind: str) -> Track | None:

@@ -73,9 +73,10 @@ class Blackbeard:
 
     async def create(self, *, video: list[dict[str, Any]] | None = None,
                      audio: list[dict[str, Any]] | None = None, segment_duration: float = 2.0,
-                     duration: float = 30.0, source_url: str | None = None) -> str:
+                     duration: float = 30.0, source_url: str | None = None,
+                     **more: Any) -> str:
         """POST a transcode of the source (the 30 s test clip's tracks); its id."""
-        body = {"source_url": source_url or self.source.url,
+        body: dict[str, Any] = {**more,"source_url": source_url or self.source.url,
                 "source_headers": self.source.headers, "source": clip_source(duration),
                 "segment_duration": segment_duration, "video": video or [],
                 "audio": audio or []}
