@@ -61,6 +61,8 @@ class MediaViews:
             return None
         if not (record.probe.audio or record.probe.cover):
             return None
+        if record.probe.cover is None and self._artwork.cover_known(record) is False:
+            return None  # a song with no picture in it or beside it: no <img> to fail
         return f"/api/v1/media/{record.id}/cover?t={self._signed(f'cover:{record.id}')}"
 
     def thumbnails_url(self, record: MediaRecord) -> str | None:

@@ -84,7 +84,13 @@ class ArtworkService(Service):
     def refresh(self) -> None:
         """Bring every video's artwork up to date with the index (in the background only
         if so configured)."""
-        if not self.running or not self._background:
+        if not self.running:
+            return
+        # Which songs have a cover is looked up now, so listings name only covers there are.
+        songs = [r for r in self._library.records() if r.probe.video is None and r.probe.audio]
+        Deferred.fromCoroutine(self.covered(songs)).addErrback(
+            lambda f: _log.failure("covers could not be looked for", f))
+        if not self._background:
             return
         videos = _videos(self._library)
         for queue in self.queues():
@@ -109,6 +115,11 @@ class ArtworkService(Service):
             for record, cover in zip(unknown, found, strict=True):
                 self._covered[record.id] = (artwork_key(record), cover)
         return {r.id for r in records if self._covered[r.id][1]}
+
+    def cover_known(self, record: MediaRecord) -> bool | None:
+        """Whether ``record`` has cover art, if that was looked for in its current version."""
+        key, found = self._covered.get(record.id, ("", False))
+        return found if key == artwork_key(record) else None
 
     def read(self, path: Path) -> Deferred[bytes]:
         """The bytes of a picture (read in a thread)."""

@@ -97,7 +97,10 @@ class BlackbeardPool:
 
         async def start() -> str:
             member, remote_id = await self._place(request, exclude=None)
-            transcode_id = f"pool-{next(self._ids)}"
+            # The Blackbeard's own id where it is unique, so logs on both sides agree; it
+            # stays the transcode's id after a move.
+            transcode_id = remote_id if remote_id not in self._placed else \
+                f"pool-{next(self._ids)}"
             self._placed[transcode_id] = _Placed(request, member, remote_id)
             _log.info("transcode {id} placed on {blackbeard} as {remote}", id=transcode_id,
                       blackbeard=member.name, remote=remote_id)
