@@ -7,36 +7,17 @@ Starts two ``twistd blackbeard`` and one ``twistd revenge`` pooling them (2 s se
 order, the first variant's segment and the audio rendition's, timed together. After
 ``--kill-at`` segments the Blackbeard holding the transcode is killed with SIGKILL; the
 rest come from the other one. Reports, per run, the median segment time before the kill,
-the slowest after it (the one that waited for the failover) and the median after it.
+the next one (the one that waited for the failover), the slowest and the median after it.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import signal
-import statistics
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-import m3u8
-
-from tests.media import make_clip
-from tests.server import Server, admin_token, http, wait_for
-
-
-def _playlists(server: Server, master_url: str) -> tuple[list[str], list[str]]:
-    """The segment URLs of the master's first variant and of its audio rendition."""
-    base = server.url(master_url.rsplit("/", 1)[0] + "/")
-    master = m3u8.loads(http("GET", server.url(master_url)).body.decode(), uri=base)
-    audio = next(m for m in master.media if m.type == "AUDIO")
-    urls = []
-    for uri in (master.playlists[0].absolute_uri, audio.absolute_uri):
-        media = m3u8.loads(http("GET", uri).body.decode(), uri=uri.rsplit("/", 1)[0] + "/")
-        urls.append([s.absolute_uri for s in media.segments])
-    return urls[0], urls[1]
+from benchmarks.failover import main, play_through, segment_urls
+from tests.server import Server, admin_token, wait_for
 
 
 def _run(work: Path, clip: Path, kill_at: int) -> dict[str, Any]:
@@ -59,46 +40,13 @@ def _run(work: Path, clip: Path, kill_at: int) -> dict[str, Any]:
         busy = next(b["name"] for b in server.get("/readyz").json()["blackbeards"]
                     if b["active"])
         victim = next(b for b in pool if b.base == busy)
-        video, audio = _playlists(server, session["master_url"])
-        times = []
-        for index, urls in enumerate(zip(video, audio, strict=True)):
-            if index == kill_at:
-                victim.stop(signal.SIGKILL)
-            started = time.monotonic()
-            for url in urls:
-                answer = http("GET", url, timeout=120)
-                if answer.status != 200:
-                    raise RuntimeError(f"segment {index}: {answer.status}")
-            times.append(time.monotonic() - started)
-        before, after = times[1:kill_at], times[kill_at:]
-        return {"median_before_ms": round(statistics.median(before) * 1000, 1),
-                "slowest_after_ms": round(max(after) * 1000, 1),
-                "slowest_after_index": kill_at + after.index(max(after)),
-                "median_after_ms": round(statistics.median(after) * 1000, 1)}
+        return play_through(segment_urls(server.base, session["master_url"]), kill_at,
+                            lambda: victim.stop(signal.SIGKILL))
     finally:
         server.stop()
         for each in pool:
             each.stop(signal.SIGKILL)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--kill-at", type=int, default=10)
-    options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="revenge-failover-") as scratch:
-        clip = make_clip(Path(scratch) / "clip.mp4", seconds=options.seconds, width=640,
-                         height=360)
-        results = []
-        for n in range(options.runs):
-            work = Path(scratch) / f"run{n}"
-            work.mkdir()
-            results.append(_run(work, clip, options.kill_at))
-            print(json.dumps(results[-1]))
-    print(json.dumps({"runs": options.runs, "slowest_after_ms_median": statistics.median(
-        r["slowest_after_ms"] for r in results)}))
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__.splitlines()[0], _run)

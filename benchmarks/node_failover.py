@@ -16,36 +16,17 @@ move), the slowest after it and the median after it.
 
 from __future__ import annotations
 
-import argparse
-import json
 import signal
-import statistics
-import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import m3u8
-
+from benchmarks.failover import main, play_through, segment_urls
 from tests.balancer import nginx_before
-from tests.media import make_clip
 from tests.server import Server, free_port, http, wait_for
 from tests.store.postgres import fresh_schema, postgres_server
 
 NAMES = ("node-a", "node-b")
-
-
-def _segment_urls(base: str, master_url: str) -> list[tuple[str, str]]:
-    """(video, audio) segment URLs of each index: the first variant and the audio rendition."""
-    master = m3u8.loads(http("GET", base + master_url).body.decode(),
-                        uri=base + master_url.rsplit("/", 1)[0] + "/")
-    audio = next(m for m in master.media if m.type == "AUDIO")
-    lists = []
-    for uri in (master.playlists[0].absolute_uri, audio.absolute_uri):
-        media = m3u8.loads(http("GET", uri).body.decode(), uri=uri.rsplit("/", 1)[0] + "/")
-        lists.append([s.absolute_uri for s in media.segments])
-    return list(zip(lists[0], lists[1], strict=True))
 
 
 def _cluster(stack: ExitStack, work: Path, clip: Path, store_url: str) -> tuple[
@@ -91,42 +72,9 @@ def _run(work: Path, clip: Path, kill_at: int) -> dict[str, Any]:
             if http("GET", path, headers=auth).headers["X-Revenge-Node"] == NAMES[0]:
                 break
             http("DELETE", path, headers=auth)
-        times = []
-        for index, urls in enumerate(_segment_urls(base, session["master_url"])):
-            if index == kill_at:
-                node.stop(signal.SIGKILL)
-            started = time.monotonic()
-            for url in urls:
-                answer = http("GET", url, timeout=120)
-                if answer.status != 200:
-                    raise RuntimeError(f"segment {index}: {answer.status}")
-            times.append(time.monotonic() - started)
-        before, after = times[1:kill_at], times[kill_at:]
-        return {"median_before_ms": round(statistics.median(before) * 1000, 1),
-                "next_after_ms": round(after[0] * 1000, 1),
-                "slowest_after_ms": round(max(after) * 1000, 1),
-                "median_after_ms": round(statistics.median(after[1:]) * 1000, 1)}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--kill-at", type=int, default=10)
-    options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="revenge-node-failover-") as scratch:
-        clip = make_clip(Path(scratch) / "clip.mp4", seconds=options.seconds, width=640,
-                         height=360)
-        results = []
-        for n in range(options.runs):
-            work = Path(scratch) / f"run{n}"
-            work.mkdir()
-            results.append(_run(work, clip, options.kill_at))
-            print(json.dumps(results[-1]), flush=True)
-    print(json.dumps({"runs": options.runs, "next_after_ms_median": statistics.median(
-        r["next_after_ms"] for r in results), "median_before_ms_median": statistics.median(
-        r["median_before_ms"] for r in results)}))
+        return play_through(segment_urls(base, session["master_url"]), kill_at,
+                            lambda: node.stop(signal.SIGKILL))
 
 
 if __name__ == "__main__":
-    main()
+    main(__doc__.splitlines()[0], _run)

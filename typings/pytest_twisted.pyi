@@ -48,15 +48,5 @@ def async_fixture(
     ids: _Ids = ...,
     name: str | None = ...,
 ) -> Callable[[Callable[..., object]], FixtureFunctionDefinition]: ...
-@overload
-def async_yield_fixture(f: Callable[..., object], /) -> FixtureFunctionDefinition: ...
-@overload
-def async_yield_fixture(
-    *,
-    scope: _Scope = ...,
-    params: Iterable[object] | None = ...,
-    autouse: bool = ...,
-    ids: _Ids = ...,
-    name: str | None = ...,
-) -> Callable[[Callable[..., object]], FixtureFunctionDefinition]: ...
+async_yield_fixture = async_fixture  # the same signatures
 def __getattr__(name: str) -> Any: ...  # the rest of the module is untyped

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import m3u8
 
-from revenge.blackbeard.naming import INIT_SEGMENT, RENDITION, segment_index
+from revenge.blackbeard.naming import INIT_SEGMENT, RENDITION, segment_index, subtitle_segment_name
 from revenge.blackbeard.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def subtitle_playlist(timeline: Timeline, *, token: str) -> str:
              f"#EXT-X-TARGETDURATION:{max(1, math.floor(max(lengths) + 0.5))}",
              "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD"]
     for index, length in enumerate(lengths):
-        lines += [f"#EXTINF:{length:.6f},", f"{index}.vtt?t={token}"]
+        lines += [f"#EXTINF:{length:.6f},", f"{subtitle_segment_name(index)}?t={token}"]
     lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
 

@@ -16,7 +16,7 @@ from twisted.logger import Logger
 
 from revenge.blackbeard.contract import AudioProfile, VideoProfile
 from revenge.blackbeard.interface import ITranscoder, MediaFailed, TranscoderError
-from revenge.blackbeard.naming import segment_index
+from revenge.blackbeard.naming import segment_index, subtitle_segment_index
 from revenge.blackbeard.timeline import MPEG_CLOCK, TS_OFFSET
 from revenge.playback.buffer import Delivery
 from revenge.playback.cmcd import Cmcd
@@ -125,7 +125,7 @@ class Streaming:
         session = await self._playback.authorise(session_id, token)
         rendition = self._subtitle(session, profile)
         timeline = self._playback.timeline(session)
-        index = int(name[:-4]) if name.endswith(".vtt") and name[:-4].isdigit() else None
+        index = subtitle_segment_index(name)
         record = self._playback.record_of(session)
         if index is None or index >= timeline.count or record is None:
             raise not_found("segment")

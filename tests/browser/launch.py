@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.media import make_clip
 from tests.server import Server, admin_token, wait_for
@@ -28,11 +29,17 @@ def main(workdir: Path) -> int:
     with server:
         items = wait_for(lambda: server.get("/api/v1/media").json()["items"], what="the scan")
         item = items[0]
-        print(json.dumps({"base": server.base, "token": token, "media_id": item["id"],
-                          "title": item["title"], "duration": item["duration"],
-                          "log": str(server.log_path)}), flush=True)
-        sys.stdin.read()
+        announce(server, token, media_id=item["id"], title=item["title"],
+                 duration=item["duration"])
     return 0
+
+
+def announce(server: Server, token: str, **described: Any) -> None:
+    """Print the server's description as one JSON line (``base``, ``token``, ``log`` and
+    ``described``) for the browser test, then wait until our standard input closes."""
+    print(json.dumps({"base": server.base, "token": token, "log": str(server.log_path),
+                      **described}), flush=True)
+    sys.stdin.read()
 
 
 if __name__ == "__main__":

@@ -11,12 +11,12 @@ running until its standard input closes, and stops it cleanly.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from tests.browser.launch import announce
 from tests.realmedia import BY_NAME, make_library
 from tests.server import Server, admin_token, wait_for
 
@@ -56,9 +56,7 @@ def main(workdir: Path) -> int:
             return items if page["total"] == len(made) else None
 
         items = wait_for(listed, what="the scan to list every file", timeout=180)
-        print(json.dumps({"base": server.base, "token": token, "log": str(server.log_path),
-                          "media": [_describe(item) for item in items]}), flush=True)
-        sys.stdin.read()
+        announce(server, token, media=[_describe(item) for item in items])
     return 0
 
 

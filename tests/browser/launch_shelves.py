@@ -10,7 +10,6 @@ prints one JSON line: ``base``, ``token``, ``log`` and ``media`` (``id``, ``titl
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from revenge.ffmpeg import ffmpeg_binary
 from tests.artwork.support import dark_opening_clip
+from tests.browser.launch import announce
 from tests.media import make_clip
 from tests.server import Server, admin_token, wait_for
 
@@ -71,9 +71,7 @@ def main(workdir: Path) -> int:
             return page["items"] if page["total"] == VIDEOS + 1 and done else None
 
         items = wait_for(made, what="the scan, posters and thumbnails", timeout=180)
-        print(json.dumps({"base": server.base, "token": token, "log": str(server.log_path),
-                          "media": [_describe(i) for i in items]}), flush=True)
-        sys.stdin.read()
+        announce(server, token, media=[_describe(i) for i in items])
     return 0
 
 

@@ -13,11 +13,11 @@ cleanly.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from tests.browser.launch import announce
 from tests.server import Server, admin_token, wait_for
 from tests.subtitled import Film, make_film
 
@@ -50,10 +50,7 @@ def main(workdir: Path) -> int:
 
         items = wait_for(listed, what="the scan to list the film's files", timeout=120)
         item = next(i for i in items if i["file"] == film.mkv.name)
-        print(json.dumps({"base": server.base, "token": token, "log": str(server.log_path),
-                          "media_id": item["id"], "title": item["title"], **_describe(film)}),
-              flush=True)
-        sys.stdin.read()
+        announce(server, token, media_id=item["id"], title=item["title"], **_describe(film))
     return 0
 
 
