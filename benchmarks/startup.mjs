@@ -4,7 +4,7 @@
 // and reads one JSON line back: {label: {first_frame, seek_to_playing?}} in seconds.
 //
 // First frame: from just before the session is created (in the page, as a web player does
-// on a click) to the first video frame presented (requestVideoFrameCallback). Seek to
+// on a click, after the page has made one API request as a library page would) to the first video frame presented (requestVideoFrameCallback). Seek to
 // playing: from setting currentTime (after a second of playback) to the first frame
 // presented after the seek, with the element no longer seeking.
 //
@@ -57,6 +57,16 @@ function player() {
     hls.attachMedia(v);
     v.play().catch(() => {});
   };
+  // Plays a stream the page serves itself, to the first frame: Chromium's media stack (the
+  // decoder, MSE, hls.js's worker) starts cold once per browser, whoever serves the stream.
+  window.warm = (url) => new Promise((resolve, reject) => {
+    const hls = new Hls();
+    hls.on(Hls.Events.ERROR, (_, d) => { if (d.fatal) reject(new Error(d.details)); });
+    v.requestVideoFrameCallback(() => { hls.destroy(); v.removeAttribute("src"); resolve(); });
+    hls.loadSource(url);
+    hls.attachMedia(v);
+    v.play().catch(() => {});
+  });
   window.seek = (fraction) => {
     r.seekTarget = v.duration * fraction;
     r.seekAt = performance.now();
@@ -78,6 +88,10 @@ const PAGE = `<!doctype html>
 
 async function playOne(page, server, play) {
   await page.goto(`${server.base}/__bench/play.html`);
+  // A viewer clicks play on a library page that has already talked to the server: so does
+  // this page, or the browser's own cold start (its first connection) would be timed too.
+  await page.evaluate((token) => fetch("/api/v1/media?limit=1", {
+    headers: { Authorization: `Bearer ${token}` } }).then((r) => r.json()), server.token);
   await page.evaluate((args) => window.start(args), { token: server.token, ...play });
   await page.waitForFunction(() => window.record.firstFrame !== undefined
                              || window.record.fatal, null, WAIT);
@@ -117,8 +131,15 @@ async function main() {
       if (pathname.endsWith("/hls.min.js")) {
         return route.fulfill({ body: hls, contentType: "text/javascript" });
       }
+      if (pathname.startsWith("/__bench/warm/")) {
+        return route.fulfill({ path: path.join(server.warm, path.basename(pathname)) });
+      }
       return route.fulfill({ body: PAGE, contentType: "text/html; charset=utf-8" });
     });
+    // Untimed: the browser's own cold start is not the server's (the stream comes from the
+    // page's route, so the server under test sees none of it).
+    await page.goto(`${server.base}/__bench/play.html`);
+    await page.evaluate(() => window.warm("/__bench/warm/index.m3u8"));
     const results = {};
     for (const play of server.plays) results[play.label] = await playOne(page, server, play);
     process.stdout.write(`${JSON.stringify(results)}\n`);

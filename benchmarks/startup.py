@@ -6,7 +6,10 @@ Needs node, Debian's Chromium (``/usr/bin/chromium`` or ``$CHROMIUM``) and the b
 test's npm packages (``npm ci`` in ``tests/browser``). Makes (or reuses, in ``--work``) a
 60 s 640x360 H.264/AAC clip that Revenge remuxes and a 120 s noisy 8 Mbit/s 1080p film,
 then, each run on a fresh server (nothing encoded, nothing cached), plays in the browser
-(``benchmarks/startup.mjs``):
+(``benchmarks/startup.mjs``), after an untimed warm-up play of a 2 s stream the page serves
+itself (a cold Chromium's first play costs it 0.1-0.3 s more, whoever serves the stream, and
+the server under test sees none of it) and one API request (the library page a viewer clicks
+play on has talked to the server already):
 
 - the clip, remuxed (profile ``source``): time to first frame;
 - the film, transcoded to 480p (profile ``480p``): time to first frame, then, after a
@@ -56,6 +59,22 @@ def make_film(path: Path, seconds: int) -> Path:
     return path
 
 
+def make_warmup(work: Path) -> Path:
+    """A 2 s stream the browser plays once, untimed, from its own route before the timed
+    plays: Chromium's media stack starts cold once per browser, whoever serves the stream."""
+    warm = work / "warm"
+    if not (warm / "index.m3u8").exists():
+        warm.mkdir(parents=True, exist_ok=True)
+        subprocess.run([
+            ffmpeg_binary(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+            "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
+            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+            "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod", str(warm / "index.m3u8")],
+            check=True, timeout=120)
+    return warm
+
+
 def make_media(work: Path) -> Path:
     """The library folder: the remuxable clip and the 1080p film."""
     media = work / "media"
@@ -66,7 +85,7 @@ def make_media(work: Path) -> Path:
     return media
 
 
-def one_run(work: Path, media: Path, run: int) -> tuple[dict[str, dict[str, float]], list[str]]:
+def one_run(work: Path, media: Path, warm: Path, run: int) -> tuple[dict[str, dict[str, float]], list[str]]:
     """One fresh server, the browser's timings and the encoder starts it logged."""
     fresh = Path(tempfile.mkdtemp(prefix=f"run{run}-", dir=work))
     data = fresh / "data"
@@ -81,7 +100,8 @@ def one_run(work: Path, media: Path, run: int) -> tuple[dict[str, dict[str, floa
                  {"label": "480p", "media_id": film, "profile": "480p", "seek": 0.6}]
         done = subprocess.run(
             ["node", str(HERE / "startup.mjs"),
-             json.dumps({"base": server.base, "token": token, "plays": plays})],
+             json.dumps({"base": server.base, "token": token, "plays": plays,
+                                     "warm": str(warm)})],
             capture_output=True, text=True, timeout=600, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"the browser run failed:\n{done.stdout}\n{done.stderr}")
@@ -113,10 +133,11 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="revenge-startup-"))
     media = make_media(work)
+    warm = make_warmup(work)
     results: list[dict[str, Any]] = []
     starts: list[list[str]] = []
     for run in range(args.runs):
-        timings, started = one_run(work, media, run)
+        timings, started = one_run(work, media, warm, run)
         results.append(timings)
         starts.append(started)
         print(f"run {run + 1}: {json.dumps(timings)}", flush=True)
