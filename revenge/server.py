@@ -31,6 +31,7 @@ from revenge.library.service import LibraryService
 from revenge.observability.node import node_registry
 from revenge.playback.buffer import BufferPolicy
 from revenge.playback.cache import TranscodeCache
+from revenge.playback.cadence import Cadence
 from revenge.playback.service import PlaybackService
 from revenge.playback.streaming import Streaming
 from revenge.playback.transcodes import TranscodeManager
@@ -128,8 +129,8 @@ def build_playback(
                            min_retention=config.cache.min_retention)
     transcodes = TranscodeManager(
         transcoder=transcoder, cache=cache, source=source,
-        segment_duration=settings.segment_duration,
-        bootstrap_duration=settings.bootstrap_duration,
+        cadence=Cadence(settings.segment_duration, settings.transcode_segment_duration,
+                        settings.bootstrap_duration),
         policy=BufferPolicy(ahead=settings.buffer_ahead, prefetch=settings.prefetch,
                             min_ready=settings.min_ready))
     playback = PlaybackService(

@@ -94,6 +94,8 @@ class RevengeRequest(Request):
     """
 
     route = "unmatched"
+    # twisted.web's is ``id(self)`` in Python, asked on every set add and discard.
+    __hash__ = object.__hash__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
@@ -349,7 +351,9 @@ class RevengeSite(Site):
 
     def getResourceFor(self, request: Request) -> IResource:
         try:
-            unquote_to_bytes(request.path).decode("utf-8")
+            path = request.path
+            if not path.isascii() or b"%" in path:
+                unquote_to_bytes(path).decode("utf-8")
         except UnicodeDecodeError:
             request.route = "bad_path"  # type: ignore[attr-defined]
             return _BAD_PATH

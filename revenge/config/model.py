@@ -118,8 +118,13 @@ class StreamConfig:
 class PlaybackConfig:
     """Sessions, segments and the per-transcode buffer."""
 
+    # Segments of a copied (remuxed) video and of sound alone; the keyframes of a source are
+    # checked against this grid for a remux.
     segment_duration: float = setting(6.0, low=1.0, high=30.0)
-    # The first segment_duration seconds of a transcode cut this often: a sooner first frame.
+    # Segments of a transcode whose every video is encoded: a seek waits for one to be made.
+    transcode_segment_duration: float = setting(2.0, low=1.0, high=30.0)
+    # The first segment of a timeline that is not copied is cut this often: a sooner first
+    # frame (where it is shorter than that timeline's segments).
     bootstrap_duration: float = setting(2.0, low=0.0, high=30.0)
     buffer_ahead: int = setting(8, low=1, high=64)
     prefetch: int = setting(3, low=0, high=32)
@@ -134,6 +139,10 @@ class PlaybackConfig:
         if self.bootstrap_duration and not bootstrap_fits(self.segment_duration,
                                                           self.bootstrap_duration):
             raise ValueError("bootstrap_duration must divide segment_duration (or be 0)")
+        if 0 < self.bootstrap_duration < self.transcode_segment_duration and not bootstrap_fits(
+                self.transcode_segment_duration, self.bootstrap_duration):
+            raise ValueError("bootstrap_duration must divide transcode_segment_duration "
+                             "(or be 0, or at least as long)")
 
 
 @attrs.frozen

@@ -11,7 +11,6 @@ import attrs
 
 from revenge.blackbeard.contract import AudioProfile, VideoProfile
 from revenge.blackbeard.source import Source
-from revenge.blackbeard.timeline import Timeline
 from revenge.playback.labels import audio_labels
 from revenge.playback.sources import indexed, source_of
 from revenge.store.records import ProbeResult, StreamInfo
@@ -40,7 +39,7 @@ class Variant:
     bandwidth: int
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # a key of the shared transcodes and of their timelines
 class Ladder:
     """What a transcode of one media makes: its source, video rungs best first, audio."""
 
@@ -61,12 +60,6 @@ class Ladder:
     def variants(self) -> tuple[Variant, ...]:
         """The video variants, best first, as adaptation chooses among them."""
         return tuple(Variant(p.name, self.bandwidth(p)) for p in self.video)
-
-    def timeline(self, segment: float, bootstrap: float) -> Timeline:
-        """The boundaries every rendition shares: short first segments (``bootstrap``) unless
-        a video is copied, whose keyframes are the source's, on the plain grid."""
-        copied = any(p.codec == "copy" for p in self.video)
-        return Timeline(self.source.duration, segment, 0.0 if copied else bootstrap)
 
     def rendition(self, name: str) -> VideoProfile | AudioProfile | None:
         """The rendition a URL names, if this ladder has it."""

@@ -360,8 +360,7 @@ class PlaybackService(Service):
 
     def timeline(self, session: Session) -> Timeline:
         """The segment boundaries of the session's media."""
-        return session.ladder.timeline(self.settings.segment_duration,
-                                       self.settings.bootstrap_duration)
+        return self._transcodes.cadence.timeline(session.ladder)
 
     def buffer_of(self, session: Session) -> BufferStats | None:
         """What the session's transcode buffer holds now, if it has one."""

@@ -17,6 +17,7 @@ from revenge.blackbeard.contract import TranscodeRequest
 from revenge.blackbeard.interface import ITranscoder
 from revenge.playback.buffer import BufferPolicy, SegmentBuffer
 from revenge.playback.cache import TranscodeCache
+from revenge.playback.cadence import Cadence
 from revenge.playback.ladder import Ladder
 from revenge.store.records import MediaRecord
 
@@ -87,8 +88,7 @@ class TranscodeManager:
     transcoder: ITranscoder
     cache: TranscodeCache
     source: Callable[[str], tuple[str, dict[str, str]]]
-    segment_duration: float
-    bootstrap_duration: float = 0.0  # short first segments, for ladders that can have them
+    cadence: Cadence
     policy: BufferPolicy = attrs.field(factory=BufferPolicy)
     _by_key: dict[Key, SharedTranscode] = attrs.field(factory=dict, init=False)
 
@@ -100,12 +100,12 @@ class TranscodeManager:
         shared = self._by_key.get(key)
         if shared is None:
             url, headers = self.source(record.id)
+            timeline = self.cadence.timeline(ladder)
             request = TranscodeRequest(
                 source_url=url, source_headers=headers, source=ladder.source,
                 video=ladder.video, audio=ladder.audio,
-                segment_duration=self.segment_duration, start_segment=start_segment,
-                bootstrap_duration=ladder.timeline(self.segment_duration,
-                                                   self.bootstrap_duration).bootstrap,
+                segment_duration=timeline.segment, start_segment=start_segment,
+                bootstrap_duration=timeline.bootstrap,
             )
             transcode_id = await self.transcoder.start(request)
             # Another session may have started the same transcode while we waited.

@@ -98,5 +98,5 @@ def aac_arguments(profile: AudioProfile) -> list[str]:
     sound in ~50 ms rather than ~200 ms here), which is how long a player waits for the first
     audio segment of a session, for a small loss of coding efficiency at these bitrates.
     """
-    return ["-c:a", "aac", "-aac_coder", "fast", "-aac_ms", "0", "-b:a", str(profile.bitrate), "-ac", str(profile.channels),
-            "-ar", str(SAMPLE_RATE)]
+    return ["-c:a", "aac", "-aac_coder", "fast", "-aac_ms", "0", "-b:a", str(profile.bitrate),
+            "-ac", str(profile.channels), "-ar", str(SAMPLE_RATE)]

@@ -47,8 +47,8 @@ def test_a_session_can_start_later_pick_a_profile_or_be_direct_played(
 ) -> None:
     later = open_session(alice, FILM.id, start_position=14.0, profile="144p")
     assert (later["position"], later["profiles"]) == (14.0, ["144p"])
-    # An encoded ladder's first 6 s are three 2 s bootstrap segments: 14 s is in [12, 18).
-    assert harness.transcoder.started[-1].start_segment == 4
+    # An encoded ladder is cut every 2 s: 14 s is in [14, 16).
+    assert harness.transcoder.started[-1].start_segment == 7
     assert [r.name for r in harness.transcoder.started[-1].video] == ["144p"]
     direct = open_session(alice, FILM.id, client={
         "containers": ["mp4", "mov"], "video_codecs": ["h264"], "audio_codecs": ["aac"]})

@@ -50,6 +50,8 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[playback]\nsegment_duration = 5.0\n",
          "[playback] bootstrap_duration must divide segment_duration"),
         ("[playback]\nbootstrap_duration = -1\n", "[playback] bootstrap_duration: -1"),
+        ("[playback]\ntranscode_segment_duration = 5.0\n",
+         "[playback] bootstrap_duration must divide transcode_segment_duration"),
     ],
 )
 def test_bad_values_name_the_key_and_file(tmp_path: Path, text: str, message: str) -> None:
@@ -72,6 +74,7 @@ def test_options_override_the_file_and_are_validated(tmp_path: Path) -> None:
 
 def test_bootstrap_segments_are_on_by_default_and_can_be_turned_off(tmp_path: Path) -> None:
     assert load_config().playback.bootstrap_duration == 2.0
+    assert load_config().playback.transcode_segment_duration == 2.0
     off = load_config(_write(tmp_path, "[playback]\nsegment_duration = 5.0\n"
                                        "bootstrap_duration = 0\n"))
     assert (off.playback.segment_duration, off.playback.bootstrap_duration) == (5.0, 0.0)

@@ -1,5 +1,6 @@
-"""Bootstrap segments end to end: a real server's encoded session starts with 2 s segments
-on every variant and audio rendition, then the 6 s grid, and plays whole through ffmpeg."""
+"""Bootstrap segments end to end: a real server whose encoded sessions are cut every 6 s
+starts one with 2 s segments on every variant and audio rendition, then the 6 s grid, and it
+plays whole through ffmpeg."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def test_an_encoded_session_starts_with_bootstrap_segments(tmp_path: Path,
     data = tmp_path / "data"
     token = admin_token(data)
     # No remux: a copied source would keep its own 6 s keyframe grid, so no bootstrap.
-    (tmp_path / "revenge.toml").write_text("[playback]\nremux = false\n")
+    (tmp_path / "revenge.toml").write_text(
+        "[playback]\nremux = false\ntranscode_segment_duration = 6.0\n")
     args = ["--media", str(media_dir), "--data-dir", str(data),
             "--config", str(tmp_path / "revenge.toml")]
     with Server(tmp_path / "run", args, token=token) as server:

@@ -1,26 +1,44 @@
-"""A session's ladder decides its timeline: bootstrap segments for encoded ladders, none for
-one with a copied (remuxed) video, whose keyframes sit on the source's own D grid."""
+"""A session's ladder decides its timeline: short segments for a ladder whose videos are all
+encoded (a seek waits for one), the plain grid for one with a copied (remuxed) video, whose
+keyframes sit on the source's own grid, and for sound alone, with bootstrap segments first
+where they are shorter than the timeline's own."""
 
 from __future__ import annotations
 
+from revenge.playback.cadence import Cadence
 from revenge.playback.ladder import build_ladder
 from tests.playback_core.test_ladder_session_manifest import _probe
 
 
-def test_an_encoded_ladder_has_bootstrap_segments() -> None:
+def test_an_encoded_ladder_is_cut_every_encoded_duration() -> None:
     ladder = build_ladder(_probe(720), remux=False)
     assert all(p.codec == "h264" for p in ladder.video)
-    assert ladder.timeline(6.0, 2.0).starts[:5] == (0.0, 2.0, 4.0, 6.0, 12.0)
+    timeline = Cadence(segment=6.0, encoded=2.0, bootstrap=2.0).timeline(ladder)
+    assert (timeline.segment, timeline.bootstrap) == (2.0, 0.0)
+    assert timeline.starts[:4] == (0.0, 2.0, 4.0, 6.0)
 
 
-def test_a_remuxed_ladder_has_none() -> None:
+def test_long_encoded_segments_have_bootstrap_segments() -> None:
+    ladder = build_ladder(_probe(720), remux=False)
+    timeline = Cadence(segment=6.0, encoded=6.0, bootstrap=2.0).timeline(ladder)
+    assert timeline.starts[:5] == (0.0, 2.0, 4.0, 6.0, 12.0)
+
+
+def test_a_remuxed_ladder_has_the_plain_grid() -> None:
     ladder = build_ladder(_probe(720))
     assert ladder.video[0].codec == "copy"
-    timeline = ladder.timeline(6.0, 2.0)
+    timeline = Cadence(segment=6.0, encoded=2.0, bootstrap=2.0).timeline(ladder)
     assert timeline.bootstrap == 0.0 and timeline.starts[:3] == (0.0, 6.0, 12.0)
 
 
-def test_music_has_bootstrap_segments() -> None:
+def test_music_has_long_segments_after_bootstrap_ones() -> None:
     ladder = build_ladder(_probe(720), remux=False)
     music = type(ladder)(ladder.source, (), ladder.audio)
-    assert music.timeline(6.0, 2.0).starts[:4] == (0.0, 2.0, 4.0, 6.0)
+    timeline = Cadence(segment=6.0, encoded=2.0, bootstrap=2.0).timeline(music)
+    assert timeline.starts[:5] == (0.0, 2.0, 4.0, 6.0, 12.0)
+
+
+def test_a_bootstrap_that_does_not_divide_is_left_out() -> None:
+    ladder = build_ladder(_probe(720), remux=False)
+    timeline = Cadence(segment=6.0, encoded=5.0, bootstrap=2.0).timeline(ladder)
+    assert timeline.bootstrap == 0.0 and timeline.starts[:3] == (0.0, 5.0, 10.0)

@@ -1,0 +1,44 @@
+"""How often a transcode's timeline is cut, which depends on its ladder: a seek into an
+encoded video waits for one whole segment to be encoded, a copied video must be cut where
+the source's keyframes are, and sound alone costs almost nothing to make."""
+
+from __future__ import annotations
+
+import functools
+
+import attrs
+
+from revenge.blackbeard.timeline import Timeline, bootstrap_fits
+from revenge.playback.ladder import Ladder
+
+
+@attrs.frozen(cache_hash=True)
+class Cadence:
+    """Segment durations by kind of ladder (seconds).
+
+    ``segment``: a copied video (on the grid its keyframes were checked against) and sound
+    alone; ``encoded``: a ladder whose every video is encoded, short because a seek waits
+    for one of them to be made (a 6 s one of a 1080p film takes ~1 s of two cores here;
+    Jellyfin cuts its transcodes every 3 s); ``bootstrap``: the first ``segment`` seconds of
+    a timeline that is not copied are cut this often, when it is shorter and divides it.
+    """
+
+    segment: float = 6.0
+    encoded: float = 2.0
+    bootstrap: float = 2.0
+
+    def timeline(self, ladder: Ladder) -> Timeline:
+        """The boundaries every rendition of ``ladder`` shares (one object per ladder: a
+        segment request asks, and a long film has thousands of boundaries to work out)."""
+        return _timeline(self, ladder)
+
+
+@functools.lru_cache(maxsize=1024)
+def _timeline(cadence: Cadence, ladder: Ladder) -> Timeline:
+    duration = ladder.source.duration
+    if any(p.codec == "copy" for p in ladder.video):
+        return Timeline(duration, cadence.segment)
+    segment = cadence.encoded if ladder.video else cadence.segment
+    short = cadence.bootstrap if cadence.bootstrap and cadence.bootstrap < segment \
+        and bootstrap_fits(segment, cadence.bootstrap) else 0.0
+    return Timeline(duration, segment, short)
