@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import m3u8
 import treq
 from twisted.internet import task
 from twisted.internet.defer import Deferred, gatherResults
@@ -42,11 +43,12 @@ from twisted.web.static import File
 
 from benchmarks.startup import make_film
 from revenge.ffmpeg import ffmpeg_binary
+from revenge.playback.cadence import Cadence
 from revenge.transcoder import make_transcoder_service
 from tests.server import Server, admin_token, http, wait_for
 
 SECONDS = 30
-D = 6.0
+D = Cadence().encoded  # how a default server cuts a transcode whose videos are all encoded
 SOURCE = {"duration": float(SECONDS),
           "video": {"index": 0, "codec": "h264", "codec_string": "avc1.640028", "width": 1920,
                     "height": 1080, "frame_rate": 25.0},
@@ -124,11 +126,11 @@ def _play(server: Server, media_id: str) -> None:
                           {"media_id": media_id, "profile": "480p"}).json()
     base = server.url(session["master_url"].rsplit("/", 1)[0])
     token = session["master_url"].split("?t=")[1]
-    count = int(SECONDS // D)
 
     def every_segment(rendition: str) -> None:
-        for index in range(count):
-            _get(f"{base}/{rendition}/{index}.ts?t={token}")
+        playlist = http("GET", f"{base}/{rendition}/index.m3u8?t={token}", timeout=60)
+        for segment in m3u8.loads(playlist.body.decode()).segments:
+            _get(f"{base}/{rendition}/{segment.uri}")
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(every_segment, ("480p", "audio-0")))

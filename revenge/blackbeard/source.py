@@ -33,6 +33,9 @@ class SourceVideo:
     interlaced: bool = checked("flag", False)
     transfer: Transfer = checked("text", "sdr", choices=("sdr", "pq", "hlg"))
     bit_depth: int = checked("integer", 8, low=1, high=16)
+    # The YUV matrix the source is tagged with, as FFmpeg names it (bt709, smpte170m...);
+    # None when untagged, as most files are.
+    matrix: str | None = checked("text", None, max_length=32)
 
 
 @attrs.frozen(kw_only=True)

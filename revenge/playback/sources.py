@@ -30,7 +30,7 @@ def source_video(stream: StreamInfo) -> SourceVideo:
         index=stream.index, codec=stream.codec or "unknown", codec_string=stream.codec_string,
         width=max(2, width), height=max(2, height), frame_rate=stream.frame_rate or 25.0,
         interlaced=stream.interlaced, transfer=_TRANSFERS.get(stream.color_transfer, "sdr"),
-        bit_depth=stream.bit_depth or 8)
+        bit_depth=stream.bit_depth or 8, matrix=stream.color_space)
 
 
 def source_audio(stream: StreamInfo) -> SourceAudio:
