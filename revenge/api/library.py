@@ -79,6 +79,7 @@ def _install_watching(app: Klein, *, catalog: Catalog, views: MediaViews, store:
     async def watching(request: IRequest) -> bytes:
         """What the user started and did not finish, most recently watched first."""
         user = await auth.user(request)
+        await catalog.refreshed()
         limit = int_arg(request, "limit", default=20, low=1, high=100)
         history = await store.recent_progress(user.id, HISTORY)
         found = continue_watching(catalog, history)[:limit]
@@ -89,6 +90,7 @@ def _install_watching(app: Klein, *, catalog: Catalog, views: MediaViews, store:
     async def up_next(request: IRequest) -> bytes:
         """For each series the user watches, the episode after the last one finished."""
         user = await auth.user(request)
+        await catalog.refreshed()
         limit = int_arg(request, "limit", default=20, low=1, high=100)
         history = await store.recent_progress(user.id, HISTORY)
         found = next_episodes(series_of(catalog.entries()), history, catalog)[:limit]
@@ -101,6 +103,7 @@ def _install_groups(app: Klein, *, catalog: Catalog, views: MediaViews, store: I
     async def all_series(request: IRequest) -> bytes:
         """Every series, by title."""
         await auth.user(request)
+        await catalog.refreshed()
         return json_response(request, {"items": [series_json(views, s, seasons=False)
                                                  for s in series_of(catalog.entries())]})
 
@@ -108,6 +111,7 @@ def _install_groups(app: Klein, *, catalog: Catalog, views: MediaViews, store: I
     async def one_series(request: IRequest, series_id: str) -> bytes:
         """A series with its seasons and their episodes, in order."""
         user = await auth.user(request)
+        await catalog.refreshed()
         found = next((s for s in series_of(catalog.entries()) if s.id == series_id), None)
         if found is None:
             raise ApiError(404, "series_not_found", "no series with this id")
@@ -122,6 +126,7 @@ def _install_albums(app: Klein, *, catalog: Catalog, views: MediaViews, auth: Au
     async def all_albums(request: IRequest) -> bytes:
         """Every album, by artist and title."""
         await auth.user(request)
+        await catalog.refreshed()
         albums = albums_of(catalog.entries())
         covered = await artwork.covered([_pictured(a) for a in albums])
         return json_response(request, {"items": [album_json(views, a, tracks=False,
@@ -132,6 +137,7 @@ def _install_albums(app: Klein, *, catalog: Catalog, views: MediaViews, auth: Au
     async def one_album(request: IRequest, album_id: str) -> bytes:
         """An album with its tracks, by disc and number."""
         await auth.user(request)
+        await catalog.refreshed()
         found = next((a for a in albums_of(catalog.entries()) if a.id == album_id), None)
         if found is None:
             raise ApiError(404, "album_not_found", "no album with this id")

@@ -62,6 +62,7 @@ def install(
     async def list_media(request: IRequest) -> bytes:
         """A page of the library, all of it or a category, searched, sorted."""
         user = await auth.user(request)
+        await catalog.refreshed()
         offset = int_arg(request, "offset", default=0, low=0, high=10**9)
         limit = int_arg(request, "limit", default=50, low=1, high=500)
         found = listing(request, library, catalog)
@@ -77,6 +78,7 @@ def install(
     @route(app, "/api/v1/media/<string:media_id>")
     async def get_media(request: IRequest, media_id: str) -> bytes:
         user = await auth.user(request)
+        await catalog.refreshed()
         record = record_or_404(library, media_id)
         positions = await store.progress(user.id)
         return json_response(request, views.one(record, positions.get(media_id)))

@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 from twisted.application.service import Service
@@ -31,6 +32,9 @@ _BATCH = 64  # files probed before their records are saved and become visible
 SCAN_LOCK = "library-scan"
 LOCK_RETRY = 2.0  # seconds between tries for the scan lock another node holds
 REFRESH_EVERY = 5.0  # seconds between looks at a shared store's media generation
+
+
+_T = TypeVar("_T")
 
 
 @attrs.frozen
@@ -136,6 +140,10 @@ class LibraryService(Service):
     def page(self, offset: int, limit: int) -> tuple[list[MediaRecord], int]:
         """A page of records sorted by title, and the total count."""
         return list(self._by_title[offset : offset + limit]), len(self._by_title)
+
+    def in_thread(self, work: Callable[[], _T]) -> Deferred[_T]:
+        """``work()`` in the reactor's thread pool, where scans walk the file system."""
+        return deferToThreadPool(self._reactor, self._reactor.getThreadPool(), work)
 
     def records(self) -> tuple[MediaRecord, ...]:
         """Every record sorted by title; a new tuple each time a scan changes the index."""
