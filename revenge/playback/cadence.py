@@ -11,6 +11,11 @@ import attrs
 from revenge.blackbeard.timeline import Timeline, bootstrap_fits
 from revenge.playback.ladder import Ladder
 
+# A timeline is cut at most this many times at the encoded cadence: each cut is a few bytes
+# of an ffmpeg argument that Linux caps at 128 KiB (4 h of 2 s segments); longer media are
+# cut every ``segment`` seconds instead.
+MAX_ENCODED_SEGMENTS = 7_200
+
 
 @attrs.frozen(cache_hash=True)
 class Cadence:
@@ -38,7 +43,8 @@ def _timeline(cadence: Cadence, ladder: Ladder) -> Timeline:
     duration = ladder.source.duration
     if any(p.codec == "copy" for p in ladder.video):
         return Timeline(duration, cadence.segment)
-    segment = cadence.encoded if ladder.video else cadence.segment
+    segment = cadence.encoded if ladder.video \
+        and duration / cadence.encoded <= MAX_ENCODED_SEGMENTS else cadence.segment
     short = cadence.bootstrap if cadence.bootstrap and cadence.bootstrap < segment \
         and bootstrap_fits(segment, cadence.bootstrap) else 0.0
     return Timeline(duration, segment, short)

@@ -94,12 +94,18 @@ def _head(ffmpeg: str, request: TranscodeRequest, seek: float | None,
     return [*args, *decoding, "-i", request.source_url]
 
 
+def instants(times: Sequence[float]) -> str:
+    """``times`` as an ffmpeg list, in microseconds and no trailing zeros: one argument of a
+    command line holds at most 128 KiB (Linux), and a long film has thousands of cuts."""
+    return ",".join(f"{t:.6f}".rstrip("0").rstrip(".") for t in times)
+
+
 def _segments(directory: Path, *, number: int, cuts: list[float]) -> list[str]:
     """The segment muxer's options: cut at ``cuts`` (seconds after the first packet)."""
     args = ["-max_muxing_queue_size", "1024", *_MUX, "-f", "segment",
             "-segment_format", "mpegts", "-segment_start_number", str(number)]
     if cuts:
-        args += ["-segment_times", ",".join(f"{c:.6f}" for c in cuts)]
+        args += ["-segment_times", instants(cuts)]
     else:  # one segment to the end
         args += ["-segment_time", "100000000"]
     return [*args, str(directory / "%d.ts")]
@@ -123,7 +129,9 @@ def _encoding(request: TranscodeRequest, profile: VideoProfile, start: int, dire
     args = ["-an", "-sn", "-dn", "-threads", str(threads)]
     args += picture.x264_arguments(profile, rate=rate, longest_segment=request.timeline.longest,
                                    preset=preset)
-    args += ["-force_key_frames", ",".join(f"{t:.9f}" for t in frames)]
+    # A quarter frame early: rounded to microseconds, each still names its frame, the first
+    # at or after it, and never the one before.
+    args += ["-force_key_frames", instants([max(0.0, t - half / 2) for t in frames])]
     return [*args, *_segments(directory, number=start,
                               cuts=[t - first - half for t in frames[1:]])]
 

@@ -1,0 +1,43 @@
+"""A long film's runs fit on a command line: ffmpeg is told every cut and every forced
+keyframe of a run in one argument each, which Linux caps at 128 KiB; a timeline that would
+need more cuts than fit is cut at the plain cadence instead."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from revenge.blackbeard.contract import AudioProfile, VideoProfile
+from revenge.playback.cadence import MAX_ENCODED_SEGMENTS, Cadence
+from revenge.playback.ladder import build_ladder
+from revenge.transcoder.command import Part, command, instants
+from tests.contract import request
+from tests.playback_core.test_ladder_session_manifest import _probe
+
+ARGUMENT_LIMIT = 32 * os.sysconf("SC_PAGESIZE")  # MAX_ARG_STRLEN
+VIDEO = VideoProfile(name="480p", width=854, height=480, bitrate=1_400_000)
+AUDIO = AudioProfile(name="audio-0", track=1, bitrate=128_000)
+
+
+def test_the_longest_encoded_timeline_fits_one_argument(tmp_path: Path) -> None:
+    # The most cuts the encoded cadence allows, at a frame rate whose instants are not round.
+    longest = request(duration=MAX_ENCODED_SEGMENTS * 2.0 - 0.5, video_profiles=(VIDEO,),
+                      audio_profiles=(AUDIO,), segment_duration=2.0, frame_rate=24000 / 1001)
+    assert longest.segment_count == MAX_ENCODED_SEGMENTS
+    for rendition in (VIDEO, AUDIO):
+        argv = command(longest, [Part(rendition, 0, tmp_path)], ffmpeg="ffmpeg").argv
+        assert max(len(a.encode()) for a in argv) < ARGUMENT_LIMIT * 0.8
+
+
+def test_longer_media_are_cut_at_the_plain_cadence() -> None:
+    ladder = build_ladder(_probe(720), remux=False)
+    cadence = Cadence(segment=6.0, encoded=2.0, bootstrap=2.0)
+    assert cadence.timeline(ladder).segment == 2.0
+    marathon = type(ladder)(
+        type(ladder.source)(duration=MAX_ENCODED_SEGMENTS * 2.0 + 60, video=ladder.source.video,
+                            audio=ladder.source.audio), ladder.video, ladder.audio)
+    assert cadence.timeline(marathon).segment == 6.0
+
+
+def test_instants_are_short_and_exact_to_the_microsecond() -> None:
+    assert instants([0.0, 2.0, 2.002, 1.9799999, 3600.0000004]) == "0,2,2.002,1.98,3600"
