@@ -5,15 +5,16 @@ the source's keyframes are, and sound alone costs almost nothing to make."""
 from __future__ import annotations
 
 import functools
+import math
 
 import attrs
 
 from revenge.blackbeard.timeline import Timeline, bootstrap_fits
 from revenge.playback.ladder import Ladder
 
-# A timeline is cut at most this many times at the encoded cadence: each cut is a few bytes
-# of an ffmpeg argument that Linux caps at 128 KiB (4 h of 2 s segments); longer media are
-# cut every ``segment`` seconds instead.
+# A timeline that is encoded is cut at most this many times: each cut is a few bytes of an
+# ffmpeg argument that Linux caps at 128 KiB (4 h of 2 s segments, 12 h of 6 s ones); longer
+# media are cut every ``segment`` seconds, or a whole multiple of it.
 MAX_ENCODED_SEGMENTS = 7_200
 
 
@@ -43,8 +44,9 @@ def _timeline(cadence: Cadence, ladder: Ladder) -> Timeline:
     duration = ladder.source.duration
     if any(p.codec == "copy" for p in ladder.video):
         return Timeline(duration, cadence.segment)
-    segment = cadence.encoded if ladder.video \
-        and duration / cadence.encoded <= MAX_ENCODED_SEGMENTS else cadence.segment
+    segment = cadence.encoded if ladder.video else cadence.segment
+    if duration / segment > MAX_ENCODED_SEGMENTS:
+        segment = cadence.segment * math.ceil(duration / MAX_ENCODED_SEGMENTS / cadence.segment)
     short = cadence.bootstrap if cadence.bootstrap and cadence.bootstrap < segment \
         and bootstrap_fits(segment, cadence.bootstrap) else 0.0
     return Timeline(duration, segment, short)

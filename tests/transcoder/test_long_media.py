@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import attrs
+
 from revenge.blackbeard.contract import AudioProfile, VideoProfile
 from revenge.playback.cadence import MAX_ENCODED_SEGMENTS, Cadence
-from revenge.playback.ladder import build_ladder
+from revenge.playback.ladder import Ladder, build_ladder
 from revenge.transcoder.command import Part, command, instants
 from tests.contract import request
 from tests.playback_core.test_ladder_session_manifest import _probe
@@ -29,14 +31,19 @@ def test_the_longest_encoded_timeline_fits_one_argument(tmp_path: Path) -> None:
         assert max(len(a.encode()) for a in argv) < ARGUMENT_LIMIT * 0.8
 
 
-def test_longer_media_are_cut_at_the_plain_cadence() -> None:
+def _lasting(seconds: float) -> Ladder:
     ladder = build_ladder(_probe(720), remux=False)
+    return type(ladder)(attrs.evolve(ladder.source, duration=seconds), ladder.video,
+                        ladder.audio)
+
+
+def test_longer_media_are_cut_at_the_plain_cadence_or_a_multiple() -> None:
     cadence = Cadence(segment=6.0, encoded=2.0, bootstrap=2.0)
-    assert cadence.timeline(ladder).segment == 2.0
-    marathon = type(ladder)(
-        type(ladder.source)(duration=MAX_ENCODED_SEGMENTS * 2.0 + 60, video=ladder.source.video,
-                            audio=ladder.source.audio), ladder.video, ladder.audio)
-    assert cadence.timeline(marathon).segment == 6.0
+    assert cadence.timeline(_lasting(3600.0)).segment == 2.0
+    assert cadence.timeline(_lasting(MAX_ENCODED_SEGMENTS * 2.0 + 60)).segment == 6.0
+    # A day-long recording: 12 s segments, still few enough; bootstrap segments first.
+    day = cadence.timeline(_lasting(86_400.0))
+    assert (day.segment, day.bootstrap, day.count) == (12.0, 2.0, 7_205)
 
 
 def test_instants_are_short_and_exact_to_the_microsecond() -> None:
