@@ -85,7 +85,8 @@ def make_media(work: Path) -> Path:
     return media
 
 
-def one_run(work: Path, media: Path, warm: Path, run: int) -> tuple[dict[str, dict[str, float]], list[str]]:
+def one_run(work: Path, media: Path, warm: Path,
+            run: int) -> tuple[dict[str, dict[str, float]], list[str]]:
     """One fresh server, the browser's timings and the encoder starts it logged."""
     fresh = Path(tempfile.mkdtemp(prefix=f"run{run}-", dir=work))
     data = fresh / "data"

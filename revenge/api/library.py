@@ -3,6 +3,7 @@ watching), ``/series`` (→ seasons → episodes) and ``/albums`` (→ tracks)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from klein import Klein
@@ -17,7 +18,7 @@ from revenge.library.catalog import Catalog
 from revenge.library.shelves import Album, Series, albums_of, series_of
 from revenge.library.watching import continue_watching, next_episodes
 from revenge.store.interface import IStore
-from revenge.store.records import MediaRecord
+from revenge.store.records import MediaRecord, Progress
 
 HISTORY = 500  # resume positions looked at for "continue watching" and "next episode"
 
@@ -75,25 +76,26 @@ def install(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
 
 def _install_watching(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
                       auth: Authenticator) -> None:
-    @route(app, "/api/v1/library/continue")
-    async def watching(request: IRequest) -> bytes:
-        """What the user started and did not finish, most recently watched first."""
+    async def history(request: IRequest) -> tuple[int, Sequence[Progress]]:
+        """How many items the caller asks for, and what they watched lately."""
         user = await auth.user(request)
         await catalog.refreshed()
         limit = int_arg(request, "limit", default=20, low=1, high=100)
-        history = await store.recent_progress(user.id, HISTORY)
-        found = continue_watching(catalog, history)[:limit]
+        return limit, await store.recent_progress(user.id, HISTORY)
+
+    @route(app, "/api/v1/library/continue")
+    async def watching(request: IRequest) -> bytes:
+        """What the user started and did not finish, most recently watched first."""
+        limit, watched = await history(request)
+        found = continue_watching(catalog, watched)[:limit]
         return json_response(request, {"items": [views.one(w.entry.record, w.position)
                                                  for w in found]})
 
     @route(app, "/api/v1/library/next")
     async def up_next(request: IRequest) -> bytes:
         """For each series the user watches, the episode after the last one finished."""
-        user = await auth.user(request)
-        await catalog.refreshed()
-        limit = int_arg(request, "limit", default=20, low=1, high=100)
-        history = await store.recent_progress(user.id, HISTORY)
-        found = next_episodes(series_of(catalog.entries()), history, catalog)[:limit]
+        limit, watched = await history(request)
+        found = next_episodes(series_of(catalog.entries()), watched, catalog)[:limit]
         return json_response(request, {"items": [views.one(e.record) for e in found]})
 
 

@@ -12,12 +12,13 @@ from twisted.internet.protocol import connectionDone
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.web import http
-from twisted.web.http import HTTPChannel, datetimeToString
-from twisted.web.http_headers import Headers, InvalidHeaderName, _nameEncoder
+from twisted.web.http import HTTPChannel
+from twisted.web.http_headers import Headers
 from twisted.web.resource import IResource, Resource, _IEncodingResource
 from twisted.web.server import Request, Site
 from zope.interface import implementer
 
+from revenge.api.response_headers import DATE, stored_at_once
 from revenge.jsonerror import error_body, json_error
 from revenge.observability.node import NODE_HEADER
 from revenge.observability.request_log import RequestMeter
@@ -25,39 +26,6 @@ from revenge.observability.request_log import RequestMeter
 SERVER = b"Revenge"  # no version: it helps attackers more than anyone else
 MAX_HEADERS = 100
 MAX_HEAD = 16 * 1024  # request line and headers together (each line is limited to it too)
-
-
-class _Date:
-    """The ``Date`` header's value, made at most once a second rather than once a request."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._value = b""
-
-    def now(self) -> bytes:
-        second = int(time.time())
-        if second != self._second:
-            self._second, self._value = second, datetimeToString(second)
-        return self._value
-
-
-_DATE = _Date()
-
-
-class _Canonical(dict[bytes, bytes]):
-    """Header names to their canonical form (twisted.web's, which it stores them by)."""
-
-    def __missing__(self, name: bytes) -> bytes:
-        try:
-            canonical = _nameEncoder.encode(name)
-        except InvalidHeaderName:
-            return b""
-        if len(self) < 1000:  # names are ours, but bounded all the same
-            self[name] = canonical
-        return canonical
-
-
-_CANONICAL = _Canonical()
 
 
 class _Preflight(Resource):
@@ -122,11 +90,8 @@ class RevengeRequest(Request):
     def setHeader(self, name: bytes | str, value: bytes | str) -> None:
         """``Request.setHeader``, in one call rather than four for the usual case (bytes,
         a name already in canonical form, a value on one line), as twisted.web stores it."""
-        if type(name) is bytes and type(value) is bytes and _CANONICAL[name] == name \
-                and b"\r" not in value and b"\n" not in value:
-            self.responseHeaders._rawHeaders[name] = [value]
-            return
-        super().setHeader(name, value)  # type: ignore[no-untyped-call]
+        if not stored_at_once(self, name, value):
+            super().setHeader(name, value)  # type: ignore[no-untyped-call]
 
     def process(self) -> None:
         """twisted.web's ``Request.process`` with our ``Server`` and a ``Date`` made once a
@@ -135,7 +100,7 @@ class RevengeRequest(Request):
         if isinstance(site, RevengeSite):
             site.in_flight.add(self)
         self.setHeader(b"Server", SERVER)
-        self.setHeader(b"Date", _DATE.now())
+        self.setHeader(b"Date", DATE.now())
         if isinstance(site, RevengeSite) and site.node is not None:
             self.setHeader(NODE_HEADER, site.node)
         self.prepath = []
