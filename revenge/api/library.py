@@ -3,8 +3,8 @@ watching), ``/series`` (→ seasons → episodes) and ``/albums`` (→ tracks)."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from klein import Klein
 from twisted.web.iweb import IRequest
@@ -14,9 +14,10 @@ from revenge.api.errors import ApiError, json_response
 from revenge.api.routing import int_arg, route
 from revenge.api.views import MediaViews
 from revenge.artwork.service import ArtworkService
-from revenge.library.catalog import Catalog
+from revenge.library.catalog import Catalog, Entry
 from revenge.library.shelves import Album, Series, albums_of, series_of
 from revenge.library.watching import continue_watching, next_episodes
+from revenge.store.accounts import User
 from revenge.store.interface import IStore
 from revenge.store.records import MediaRecord, Progress
 
@@ -74,12 +75,31 @@ def install(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
     _install_albums(app, catalog=catalog, views=views, auth=auth, artwork=artwork)
 
 
+_Group = TypeVar("_Group", Series, Album)
+
+
+def _found(groups: Iterable[_Group], group_id: str, what: str) -> _Group:
+    """The series or album ``group_id`` of ``groups``, or a 404 naming ``what``."""
+    found = next((g for g in groups if g.id == group_id), None)
+    if found is None:
+        raise ApiError(404, f"{what}_not_found", f"no {what} with this id")
+    return found
+
+
+async def _organised(auth: Authenticator, catalog: Catalog,
+                     request: IRequest) -> tuple[User, tuple[Entry, ...]]:
+    """The caller, and the organised library brought up to date (new names are parsed off
+    the reactor)."""
+    user = await auth.user(request)
+    await catalog.refreshed()
+    return user, catalog.entries()
+
+
 def _install_watching(app: Klein, *, catalog: Catalog, views: MediaViews, store: IStore,
                       auth: Authenticator) -> None:
     async def history(request: IRequest) -> tuple[int, Sequence[Progress]]:
         """How many items the caller asks for, and what they watched lately."""
-        user = await auth.user(request)
-        await catalog.refreshed()
+        user, _ = await _organised(auth, catalog, request)
         limit = int_arg(request, "limit", default=20, low=1, high=100)
         return limit, await store.recent_progress(user.id, HISTORY)
 
@@ -104,19 +124,15 @@ def _install_groups(app: Klein, *, catalog: Catalog, views: MediaViews, store: I
     @route(app, "/api/v1/library/series")
     async def all_series(request: IRequest) -> bytes:
         """Every series, by title."""
-        await auth.user(request)
-        await catalog.refreshed()
+        _, entries = await _organised(auth, catalog, request)
         return json_response(request, {"items": [series_json(views, s, seasons=False)
-                                                 for s in series_of(catalog.entries())]})
+                                                 for s in series_of(entries)]})
 
     @route(app, "/api/v1/library/series/<string:series_id>")
     async def one_series(request: IRequest, series_id: str) -> bytes:
         """A series with its seasons and their episodes, in order."""
-        user = await auth.user(request)
-        await catalog.refreshed()
-        found = next((s for s in series_of(catalog.entries()) if s.id == series_id), None)
-        if found is None:
-            raise ApiError(404, "series_not_found", "no series with this id")
+        user, entries = await _organised(auth, catalog, request)
+        found = _found(series_of(entries), series_id, "series")
         positions = await store.progress(user.id)
         return json_response(request, series_json(views, found, seasons=True,
                                                   positions=positions))
@@ -127,9 +143,8 @@ def _install_albums(app: Klein, *, catalog: Catalog, views: MediaViews, auth: Au
     @route(app, "/api/v1/library/albums")
     async def all_albums(request: IRequest) -> bytes:
         """Every album, by artist and title."""
-        await auth.user(request)
-        await catalog.refreshed()
-        albums = albums_of(catalog.entries())
+        _, entries = await _organised(auth, catalog, request)
+        albums = albums_of(entries)
         covered = await artwork.covered([_pictured(a) for a in albums])
         return json_response(request, {"items": [album_json(views, a, tracks=False,
                                                             covered=covered)
@@ -138,10 +153,7 @@ def _install_albums(app: Klein, *, catalog: Catalog, views: MediaViews, auth: Au
     @route(app, "/api/v1/library/albums/<string:album_id>")
     async def one_album(request: IRequest, album_id: str) -> bytes:
         """An album with its tracks, by disc and number."""
-        await auth.user(request)
-        await catalog.refreshed()
-        found = next((a for a in albums_of(catalog.entries()) if a.id == album_id), None)
-        if found is None:
-            raise ApiError(404, "album_not_found", "no album with this id")
+        _, entries = await _organised(auth, catalog, request)
+        found = _found(albums_of(entries), album_id, "album")
         covered = await artwork.covered([_pictured(found)])
         return json_response(request, album_json(views, found, tracks=True, covered=covered))
