@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote_to_bytes
+import functools
 
 from twisted.web.error import UnsupportedMethod
 from twisted.web.resource import Resource
@@ -19,7 +19,12 @@ from revenge.jsonerror import json_body, json_error
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
 
-_KEPT_FILES = 1024
+
+@functools.lru_cache(maxsize=1024)
+def _media_file(path: str) -> MediaFile:
+    """A range read costs less than making its MediaFile (a Path, a type guessed from the
+    name): one is kept per file."""
+    return MediaFile(path, content_type_for(path))
 
 
 class _Probe(Resource):
@@ -61,8 +66,8 @@ class InternalRoutes(Resource):
             else None
         if route is None:
             return json_error(request, 404, "not_found", "no such resource")
-        request.postpath = [unquote_to_bytes(p) for p in parts[3:]] \
-            if b"%" in request.path else parts[3:]
+        # What follows /internal/{name}/, unquoted already by RevengeRequest.process.
+        request.postpath = (request.postpath or [])[2:]
         try:
             return route.render(request)  # type: ignore[no-any-return]
         except UnsupportedMethod:
@@ -75,22 +80,9 @@ def build_internal(library: LibraryService, *, token: str, max_ranges: int,
     """The internal listener's ``Site``, with its two routes (served zero-copy when the
     listener is plain TCP: see ``revenge.api.listener``)."""
 
-    # A range read costs less than making its MediaFile (a Path, a type guessed from the
-    # name), so one is kept per media while the library's record for it stays the same.
-    files: dict[str, tuple[MediaRecord, MediaFile]] = {}
-
     def lookup(media_id: str) -> MediaFile | None:
         record: MediaRecord | None = library.get(media_id)
-        if record is None:
-            return None
-        known = files.get(media_id)
-        if known is not None and known[0] is record:
-            return known[1]
-        if len(files) >= _KEPT_FILES:
-            files.clear()
-        media = MediaFile(record.path, content_type_for(record.path))
-        files[media_id] = (record, media)
-        return media
+        return None if record is None else _media_file(record.path)
 
     routes: dict[bytes, Resource] = {
         b"stream": InternalStreamResource(lookup, token=token, max_ranges=max_ranges),

@@ -1,4 +1,4 @@
-"""Response headers made cheaply: ``Date`` once a second, header names checked once."""
+"""Response headers made cheaply: ``Date`` once a second, a header stored in one call."""
 
 from __future__ import annotations
 
@@ -26,28 +26,17 @@ class _Date:
 DATE = _Date()
 
 
-class _Canonical(dict[bytes, bytes]):
-    """Header names to their canonical form (twisted.web's, which it stores them by)."""
-
-    def __missing__(self, name: bytes) -> bytes:
-        try:
-            canonical = _nameEncoder.encode(name)
-        except InvalidHeaderName:
-            return b""
-        if len(self) < 1000:  # names are ours, but bounded all the same
-            self[name] = canonical
-        return canonical
-
-
-_CANONICAL = _Canonical()
-
-
 def stored_at_once(request: Request, name: bytes | str, value: bytes | str) -> bool:
     """Set the header as twisted.web's ``setHeader`` would, in one call rather than four,
     when it is the usual case (bytes, a name in canonical form, a value on one line);
     False, and nothing done, otherwise."""
-    if type(name) is bytes and type(value) is bytes and _CANONICAL[name] == name \
-            and b"\r" not in value and b"\n" not in value:
-        request.responseHeaders._rawHeaders[name] = [value]
-        return True
-    return False
+    if type(name) is not bytes or type(value) is not bytes \
+            or b"\r" in value or b"\n" in value:
+        return False
+    try:  # twisted.web's own (cached) canonical form
+        if _nameEncoder.encode(name) != name:
+            return False
+    except InvalidHeaderName:
+        return False
+    request.responseHeaders._rawHeaders[name] = [value]
+    return True

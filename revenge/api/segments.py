@@ -71,8 +71,10 @@ class SegmentRoute(Resource):
 
     def match(self, request: Request) -> Resource | None:
         """This resource when ``request`` is for a segment (not a playlist), else None."""
-        if request.path.endswith(b".m3u8") or SEGMENT_PATH.match(request.path) is None:
+        found = None if request.path.endswith(b".m3u8") else SEGMENT_PATH.match(request.path)
+        if found is None:
             return None
+        request.segment = found.groups()  # type: ignore[attr-defined]  # for render
         return self
 
     def render(self, request: Request) -> bytes | int:
@@ -80,9 +82,8 @@ class SegmentRoute(Resource):
         if request.method not in (b"GET", b"HEAD"):
             request.setHeader(b"Allow", b"GET, HEAD")
             return error_response(request, 405, "method_not_allowed", "only GET and HEAD")
-        match = SEGMENT_PATH.match(request.path)
-        assert match is not None
-        session_id, profile, name = (part.decode("ascii") for part in match.groups())
+        session_id, profile, name = (part.decode("ascii")
+                                     for part in request.segment)  # type: ignore[attr-defined]
         serving = Deferred.fromCoroutine(self._serve(request, session_id, profile, name))
         # A player that gave up on the segment (a seek) no longer holds its fetch: the buffer
         # may then drop it, rather than have the transcoder make it, or go back there.

@@ -196,7 +196,6 @@ class RevengeChannel(HTTPChannel):
 
     _half_closed = False
     _idle_call: IDelayedCall | None = None
-    _idle_paused = False
     _host: IAddress | None = None
     _peer: IAddress | None = None
 
@@ -222,7 +221,6 @@ class RevengeChannel(HTTPChannel):
         after, which would cost a cancelled and a new ``DelayedCall`` a request."""
         previous, self.timeOut = self.timeOut, period  # type: ignore[assignment]
         call = self._idle_call
-        self._idle_paused = period is None
         if period is not None:
             if call is not None and call.active():
                 call.reset(period)
@@ -237,7 +235,7 @@ class RevengeChannel(HTTPChannel):
 
     def _idle_over(self) -> None:
         self._idle_call = None
-        if not self._idle_paused:
+        if self.timeOut is not None:  # not paused by a request under way
             self.timeoutConnection()  # type: ignore[no-untyped-call]
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:

@@ -14,6 +14,7 @@ import math
 import attrs
 
 from revenge.store.records import MediaRecord
+from revenge.subtitles.webvtt import timestamp
 
 INTERVAL = 10.0
 THUMB_WIDTH = 320
@@ -83,13 +84,6 @@ def trickplay_argv(ffmpeg: str, source: str, folder: str, plan: Layout) -> list[
             "-f", "image2", "-start_number", "0", "-y", f"{folder}/sheet-%03d.jpg"]
 
 
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{round((seconds - whole) * 1000):03d}"
-
-
 def thumbnails_vtt(plan: Layout, duration: float, *, query: str = "") -> str:
     """The WebVTT track: one cue per preview, its sheet (``?query`` added) and place."""
     lines = ["WEBVTT", ""]
@@ -100,7 +94,7 @@ def thumbnails_vtt(plan: Layout, duration: float, *, query: str = "") -> str:
             break
         sheet, place = divmod(number, plan.per_sheet)
         row, column = divmod(place, plan.columns)
-        lines += [f"{_clock(start)} --> {_clock(end)}",
+        lines += [f"{timestamp(start)} --> {timestamp(end)}",
                   f"{sheet_name(sheet)}{'?' + query if query else ''}#xywh="
                   f"{column * plan.width},{row * plan.height},{plan.width},{plan.height}", ""]
     return "\n".join(lines)

@@ -11,6 +11,7 @@ variant plays with any audio rendition and switching between them splices.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal, TypeVar
 
 import attrs
@@ -104,9 +105,10 @@ class TranscodeRequest:
         """Seconds of media."""
         return self.source.duration
 
-    @property
+    @functools.cached_property
     def timeline(self) -> Timeline:
-        """Where every rendition's segments start and end."""
+        """Where every rendition's segments start and end (worked out once: every segment
+        request and status poll asks, and a long film has thousands of boundaries)."""
         return Timeline(self.source.duration, self.segment_duration, self.bootstrap_duration)
 
     @property

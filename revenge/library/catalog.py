@@ -16,12 +16,14 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 from twisted.internet.defer import Deferred
+from twisted.logger import Logger
 
 from revenge.library.naming import Naming, classify
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
 
 SORTS = ("title", "added", "year")
+_log = Logger()
 _ARTICLE = re.compile(r"^(?:the|a|an|le|la|les|der|die|das|el|il)\s+", re.IGNORECASE)
 
 
@@ -124,20 +126,26 @@ class Catalog:
         """Bring the entries up to the library's index, new names parsed off the reactor."""
         source = self._library.records()
         while source is not self._source:
-            if self._building is None or self._building[0] is not source:
-                self._building = (source, self._library.in_thread(
+            building = self._building
+            if building is None or building[0] is not source:
+                building = self._building = (source, self._library.in_thread(
                     functools.partial(_build, source, self._known)))
-            known = await self._building[1]
-            if self._source is not source:
+            known = await building[1]
+            if self._building is building:  # no newer index is being built meanwhile
                 self._install(source, known)
             source = self._library.records()
 
     def entries(self) -> tuple[Entry, ...]:
-        """Every entry, by title (re-derived only when a scan has changed the index; here,
-        on the caller's thread, unless ``refreshed`` was awaited first)."""
+        """Every entry, by title. Built on the caller's thread only the first time; after a
+        scan, the last entries until ``refreshed`` (started here, awaited by routes) has
+        parsed the new names in a worker thread."""
         source = self._library.records()
         if source is not self._source:
-            self._install(source, _build(source, self._known))
+            if self._source is None:
+                self._install(source, _build(source, self._known))
+            else:
+                Deferred.fromCoroutine(self.refreshed()).addErrback(
+                    lambda f: _log.failure("organising the library failed", f))
         return self._entries
 
     def _install(self, source: Sequence[MediaRecord], known: dict[_Key, Entry]) -> None:
