@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import attrs
 
@@ -50,6 +52,27 @@ def _episode_key(entry: Entry) -> tuple[int, int, str]:
     return (entry.naming.season or 0, entry.naming.episode or 0, entry.record.id)
 
 
+_T = TypeVar("_T")
+
+
+def _per_index(group: Callable[[Iterable[Entry]], list[_T]]
+               ) -> Callable[[Iterable[Entry]], list[_T]]:
+    """``group`` worked out once per catalogue index (the tuple ``Catalog.entries`` keeps
+    until a scan changes it), not on the reactor for every request that lists it."""
+    last: list[Any] = [None, []]
+
+    @functools.wraps(group)
+    def grouped(entries: Iterable[Entry]) -> list[_T]:
+        if not isinstance(entries, tuple):  # only an index that cannot change is kept
+            return group(entries)
+        if entries is not last[0]:
+            last[:] = [entries, group(entries)]
+        return list(last[1])
+
+    return grouped
+
+
+@_per_index
 def series_of(entries: Iterable[Entry]) -> list[Series]:
     """Every series among ``entries``, by title."""
     groups: dict[str, list[Entry]] = {}
@@ -69,6 +92,7 @@ def series_of(entries: Iterable[Entry]) -> list[Series]:
     return sorted(found, key=lambda s: (fold(s.title), s.id))
 
 
+@_per_index
 def albums_of(entries: Iterable[Entry]) -> list[Album]:
     """Every album among ``entries`` (loose tracks make an album of no name), by artist and
     album title."""
