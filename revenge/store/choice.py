@@ -4,7 +4,7 @@ names a PostgreSQL database (shared by the nodes of a cluster)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 from revenge.config import Config
@@ -29,19 +29,14 @@ def build_store(config: Config, *, reactor: Any) -> IStore:
 def blocking_connection(config: Config) -> Iterator[SqlConnection]:
     """A migrated connection to the store ``config`` names, closed after the block; for
     work done before the reactor runs (the cluster's secrets) and for ``revenge-admin``."""
+    connection: SqlConnection
     if config.store.url:
         from revenge.store import postgres
 
-        pg = postgres.connect(config.store.url)
-        try:
-            yield pg
-        finally:
-            pg.raw.close()
+        connection = postgres.connect(config.store.url)
     else:
         from revenge.store import sqlite
 
-        lite, _ = sqlite.connect(config.data_path / SQLITE_FILE)
-        try:
-            yield lite
-        finally:
-            lite.raw.close()
+        connection, _ = sqlite.connect(config.data_path / SQLITE_FILE)
+    with closing(connection):
+        yield connection

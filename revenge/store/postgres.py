@@ -39,6 +39,9 @@ class PostgresConnection:
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
 
+    def close(self) -> None:
+        self.raw.close()
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.raw.execute(sql.replace("?", "%s"), params).fetchall()
 

@@ -45,6 +45,9 @@ class SqlConnection(Protocol):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows a statement returns."""
 
+    def close(self) -> None:
+        """Close the connection (``contextlib.closing`` works with it)."""
+
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; the number of rows it changed. ``DuplicateRow`` on a conflict."""
 

@@ -34,6 +34,9 @@ class SQLiteConnection:
         self.raw = raw
         self._depth = 0
 
+    def close(self) -> None:
+        self.raw.close()
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.raw.execute(sql, params).fetchall()
 

@@ -3,8 +3,7 @@ to each, and a media record whose probe has a bit of everything."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, closing
 from pathlib import Path
 
 from twisted.internet import reactor
@@ -100,13 +99,8 @@ class SQLiteBackend(SqlBackend):
     def store(self) -> IStore:
         return SQLiteStore(self.path, reactor=IReactorThreads(reactor))
 
-    @contextmanager
-    def _connect(self) -> Iterator[SqlConnection]:
-        connection, _ = sqlite.connect(self.path)
-        try:
-            yield connection
-        finally:
-            connection.raw.close()
+    def _connect(self) -> AbstractContextManager[SqlConnection]:
+        return closing(sqlite.connect(self.path)[0])
 
 
 class PostgresBackend(SqlBackend):
@@ -120,13 +114,8 @@ class PostgresBackend(SqlBackend):
     def store(self) -> IStore:
         return PostgresStore(self.url, reactor=IReactorThreads(reactor))
 
-    @contextmanager
-    def _connect(self) -> Iterator[SqlConnection]:
-        connection = postgres.connect(self.url)
-        try:
-            yield connection
-        finally:
-            connection.raw.close()
+    def _connect(self) -> AbstractContextManager[SqlConnection]:
+        return closing(postgres.connect(self.url))
 
 
 class MemoryBackend(Backend):

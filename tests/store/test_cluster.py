@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,8 @@ from tests.store.backends import RECORD
 
 
 def _secrets_of_a_node(url: str) -> Secrets:
-    connection = postgres.connect(url)
-    try:
+    with closing(postgres.connect(url)) as connection:
         return shared_secrets(connection)
-    finally:
-        connection.raw.close()
 
 
 def test_nodes_starting_together_migrate_once_and_share_one_set_of_secrets(
