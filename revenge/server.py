@@ -139,7 +139,8 @@ def build_playback(
         clock=clock, settings=settings)
     return PlaybackCore(cache, transcodes, playback,
                         Streaming(playback=playback, transcoder=transcoder,
-                                  subtitles=subtitles), subtitles)
+                                  subtitles=subtitles,
+                                  log_every_segment=config.server.log_segments), subtitles)
 
 
 def public_app(config: Config, *, library: LibraryService, store: IStore, core: PlaybackCore,

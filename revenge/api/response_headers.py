@@ -40,3 +40,20 @@ def stored_at_once(request: Request, name: bytes | str, value: bytes | str) -> b
         return False
     request.responseHeaders._rawHeaders[name] = [value]
     return True
+
+
+class HeaderSet:
+    """Constant response headers (the CORS ones, a segment's caching), checked once here
+    and stored on a request in one step."""
+
+    def __init__(self, headers: dict[bytes, bytes]) -> None:
+        for name, value in headers.items():
+            if _nameEncoder.encode(name) != name or b"\r" in value or b"\n" in value:
+                raise ValueError(f"not a canonical header line: {name!r}: {value!r}")
+        self._pairs = tuple(headers.items())
+
+    def store(self, request: Request) -> None:
+        """Set them all on ``request``'s response (replacing what was set under their names)."""
+        raw = request.responseHeaders._rawHeaders
+        for name, value in self._pairs:
+            raw[name] = [value]

@@ -8,6 +8,7 @@ a segment cost. Manifests and everything else stay on Klein.
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import Logger
@@ -15,9 +16,11 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from revenge.api.errors import error_response, playback_error_response
+from revenge.api.response_headers import HeaderSet
 from revenge.blackbeard.naming import content_type
 from revenge.files.producers import BodyWriter, Memory, OnDone
 from revenge.files.ranges import FULL, parse_range
+from revenge.playback.buffer import Source
 from revenge.playback.cmcd import HEADERS as CMCD_HEADERS
 from revenge.playback.cmcd import parse_cmcd
 from revenge.playback.errors import PlaybackError, StreamRefused
@@ -28,6 +31,11 @@ from revenge.playback.streaming import Streaming
 SEGMENT_PATH = re.compile(
     rb"^/api/v1/playback/(?!sessions/)([A-Za-z0-9_-]{1,64})/([A-Za-z0-9_-]{1,32})/([0-9]{1,7}\.[a-z0-9]{1,4})$")
 ROUTE = "/api/v1/playback/<session_id>/<profile>/<name>"
+_CACHED = HeaderSet({b"Cache-Control": b"private, max-age=3600"})
+_SERVED_FROM = {source: HeaderSet({b"X-Served-From": source.encode(),
+                                   b"Cache-Control": b"private, max-age=3600"})
+                for source in get_args(Source)}
+_RANGES = HeaderSet({b"Accept-Ranges": b"bytes"})
 _log = Logger()
 
 
@@ -39,7 +47,7 @@ def write_segment(request: Request, data: bytes, *, kind: str,
     a segment without ``Accept-Ranges`` as unseekable); several ranges get the whole one.
     """
     request.setHeader(b"Content-Type", kind.encode())
-    request.setHeader(b"Accept-Ranges", b"bytes")
+    _RANGES.store(request)
     wanted = parse_range(request.getHeader(b"range"), len(data), max_ranges=1) \
         if request.method == b"GET" else FULL
     if wanted.kind == "unsatisfiable":
@@ -116,9 +124,9 @@ class SegmentRoute(Resource):
             return
         if request._disconnected:  # the player went away while the segment was fetched
             return
-        request.setHeader(b"X-Served-From", delivery.source.encode())
-        request.setHeader(b"Cache-Control", b"private, max-age=3600")
-        request.logged = True  # type: ignore[attr-defined]  # "segment served" said it all
+        _SERVED_FROM[delivery.source].store(request)
+        # "segment served" said it all, or was not wanted ([server] log_segments)
+        request.logged = True  # type: ignore[attr-defined]
         write_segment(request, delivery.data, kind=content_type(name),
                       on_sent=session.adapter.segment_sent)
 
@@ -126,7 +134,7 @@ class SegmentRoute(Resource):
     def _subtitles(request: Request, data: bytes, name: str) -> None:
         # Not timed for adaptation: a few hundred bytes say nothing of the network.
         if not request._disconnected:
-            request.setHeader(b"Cache-Control", b"private, max-age=3600")
+            _CACHED.store(request)
             write_segment(request, data, kind=content_type(name))
 
     @staticmethod

@@ -18,7 +18,7 @@ from twisted.web.resource import IResource, Resource, _IEncodingResource
 from twisted.web.server import Request, Site
 from zope.interface import implementer
 
-from revenge.api.response_headers import DATE, stored_at_once
+from revenge.api.response_headers import DATE, HeaderSet, stored_at_once
 from revenge.jsonerror import error_body, json_error
 from revenge.observability.node import NODE_HEADER
 from revenge.observability.request_log import RequestMeter
@@ -60,14 +60,15 @@ def _refusal(status: bytes, code: str, message: str) -> bytes:
 MAX_REQUEST_BODY = 1024 * 1024
 _BODY_TOO_LARGE = _refusal(b"413 Content Too Large", "body_too_large",
                            "request bodies are limited to 1 MiB")
-CORS_HEADERS = {
+CORS_HEADERS = HeaderSet({
+    b"Access-Control-Allow-Origin": b"*",
     b"Access-Control-Allow-Methods": b"GET, HEAD, POST, DELETE, OPTIONS",
     b"Access-Control-Allow-Headers": b"Authorization, Content-Type, Range, CMCD-Request, "
                                      b"CMCD-Object, CMCD-Status, CMCD-Session",
     b"Access-Control-Expose-Headers": b"Content-Length, Content-Range, X-Served-From, "
                                      b"X-Revenge-Node, Location",
     b"Access-Control-Max-Age": b"600",
-}
+})
 
 
 class RevengeRequest(Request):
@@ -99,10 +100,10 @@ class RevengeRequest(Request):
         site = self.site = self.channel.site  # type: ignore[attr-defined]
         if isinstance(site, RevengeSite):
             site.in_flight.add(self)
-        self.setHeader(b"Server", SERVER)
+            site.identity.store(self)
+        else:
+            self.setHeader(b"Server", SERVER)
         self.setHeader(b"Date", DATE.now())
-        if isinstance(site, RevengeSite) and site.node is not None:
-            self.setHeader(NODE_HEADER, site.node)
         self.prepath = []
         parts = self.path[1:].split(b"/")
         self.postpath = [unquote_to_bytes(p) for p in parts] if b"%" in self.path else parts
@@ -335,6 +336,9 @@ class RevengeSite(Site):
         self.fast_route = fast_route
         self.in_flight: set[Request] = set()
         self.node = node.encode("ascii") if node is not None else None
+        # Who answers: on every response.
+        self.identity = HeaderSet({b"Server": SERVER} if self.node is None
+                                  else {b"Server": SERVER, NODE_HEADER: self.node})
         self.meter = RequestMeter(listener)
 
     def getResourceFor(self, request: Request) -> IResource:
@@ -349,9 +353,7 @@ class RevengeSite(Site):
         if self.cors:
             origin = request.getHeader(b"origin")
             if origin is not None:
-                request.setHeader(b"Access-Control-Allow-Origin", b"*")
-                for name, value in CORS_HEADERS.items():
-                    request.setHeader(name, value)
+                CORS_HEADERS.store(request)
                 if request.method == b"OPTIONS":
                     request.route = "preflight"  # type: ignore[attr-defined]
                     return _PREFLIGHT

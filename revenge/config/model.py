@@ -50,6 +50,8 @@ class ServerConfig:
     write_timeout: float = setting(60.0, low=0.5, high=3600.0)
     cors: bool = setting(True)
     log_internal_requests: bool = setting(False)
+    # Log every segment served; off, only those a player waited for the transcoder to make.
+    log_segments: bool = setting(False)
     # This node's name in X-Revenge-Node, the metrics' node label and logs; empty: host name.
     node_name: str = setting("", pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,62})?$")
 

@@ -117,14 +117,15 @@ class SegmentBuffer:
         key = (profile, index)
         result: Deferred[Delivery]
         launched = False
+        at_hand: Delivery | None = None
         if (data := self._ready.pop(key, None)) is not None:
             metrics.BUFFER_BYTES.dec(len(data))
-            result = succeed(Delivery(data, "buffer"))
+            at_hand = Delivery(data, "buffer")
         elif (fetch := self._fetches.get(key)) is not None:
             source: Source = "buffer" if fetch.prefetch else "origin"
             result = self._wait(fetch.requests).addCallback(Delivery, source)
         elif (cached := self._cache.get(SegmentKey(self._media, profile, index))) is not None:
-            result = succeed(Delivery(cached, "cache"))
+            at_hand = Delivery(cached, "cache")
         else:
             fetch = _Fetch(prefetch=False)
             waiter = self._wait(fetch.requests)
@@ -136,6 +137,8 @@ class SegmentBuffer:
             self._after(key, lambda: self._prefetch_after(profile, index, unless_moved=True))
         else:
             self._prefetch_after(profile, index)
+        if at_hand is not None:  # the usual case: no callback chain to run through
+            return succeed(self._served_one(at_hand, started))
         return result.addCallback(self._served_one, started)
 
     def ready(self, start: int, profile: str) -> Deferred[None]:
@@ -217,7 +220,7 @@ class SegmentBuffer:
 
     def _served_one(self, delivery: Delivery, started: float) -> Delivery:
         self._counts.served[delivery.source] += 1
-        metrics.SEGMENTS_SERVED.labels(delivery.source).inc()
+        metrics.SERVED_FROM[delivery.source].inc()
         metrics.SEGMENT_LATENCY.observe(self._clock.seconds() - started)
         return delivery
 

@@ -37,6 +37,7 @@ from revenge.subtitles.service import SubtitleError, SubtitleService
 from revenge.subtitles.webvtt import segment_webvtt
 
 AUTO = "auto"
+WAITED = 0.25  # seconds: a segment that took longer is logged, wherever it came from
 _log = Logger()
 
 
@@ -51,10 +52,14 @@ class Streaming:
     """Manifests and segments of sessions, through their shared transcodes."""
 
     def __init__(self, *, playback: PlaybackService, transcoder: ITranscoder,
-                 subtitles: SubtitleService) -> None:
+                 subtitles: SubtitleService, log_every_segment: bool = False) -> None:
         self._playback = playback
         self._transcoder = transcoder
         self._subtitles = subtitles
+        # Off: a segment is logged only when its player waited for it (it was made on
+        # demand, or took over ``WAITED``). A line per segment per player is noise to read,
+        # and formatting it cost a tenth of serving a cached segment.
+        self._log_every_segment = log_every_segment
 
     async def master_playlist(self, session_id: str, token: str) -> str:
         """The master playlist, rewritten. It answers at once: the first segments were asked
@@ -164,10 +169,12 @@ class Streaming:
         if not session.ladder.video or not isinstance(rendition, AudioProfile):
             session.segment_delivered(timeline.start(index))
             self._playback.note_progress(session)
-        _log.info("segment served {session} {profile}/{index} from {source} in {latency_ms:.1f}ms",
-                  session=session.id, profile=served, index=index,
-                  source=delivery.source, latency_ms=(time.monotonic() - started) * 1000,
-                  bytes=len(delivery.data))
+        latency = time.monotonic() - started
+        if self._log_every_segment or delivery.source == "origin" or latency > WAITED:
+            _log.info("segment served {session} {profile}/{index} from {source} in "
+                      "{latency_ms:.1f}ms", session=session.id, profile=served, index=index,
+                      source=delivery.source, latency_ms=latency * 1000,
+                      bytes=len(delivery.data))
         return delivery, session
 
     async def _fetch(self, session: Session, shared: SharedTranscode, index: int, profile: str,

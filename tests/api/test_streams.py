@@ -7,10 +7,11 @@ from typing import Any
 
 import m3u8
 import pytest
+from twisted.logger import capturedLogs
 
 from revenge.blackbeard.interface import MediaFailed, TranscoderError, TranscoderUnavailable
 from revenge.config import Config
-from revenge.config.model import PlaybackConfig
+from revenge.config.model import PlaybackConfig, ServerConfig
 from revenge.testing import AppHarness, Client, segment_body
 from tests.api.support import FILM, LIBRARY, OTHER, SONG, open_session
 
@@ -110,6 +111,24 @@ def test_segments_come_through_the_fast_route_saying_where_from(
     stats = alice.get(f"/api/v1/playback/sessions/{again['session_id']}").json()["stats"]
     assert stats["segments"]["cache"] == 1 and stats["last_served_from"] == "cache"
     assert harness.transcoder.deleted == [session["transcode_id"]]
+
+
+@pytest.mark.parametrize(("every", "logged"), [(False, ["origin"]),
+                                               (True, ["buffer", "origin", "cache"])])
+def test_segments_a_player_waited_for_are_logged_or_all_of_them(
+    every: bool, logged: list[str]
+) -> None:
+    harness = AppHarness(records=LIBRARY,
+                         config=Config(server=ServerConfig(log_segments=every)))
+    alice = harness.new_user("alice")
+    session = open_session(alice, FILM.id, profile="source")
+    base, token = _base(session), _token(session)
+    assert alice.get(session["master_url"]).status == 200  # warms segments 0 and 1
+    with capturedLogs() as events:
+        for name in ("0.ts", "4.ts", "1.ts"):  # from the buffer, the origin, the cache
+            assert alice.get(f"{base}/source/{name}?t={token}").status == 200
+    served = [e for e in events if str(e.get("log_format", "")).startswith("segment served")]
+    assert [e["source"] for e in served] == logged
 
 
 @pytest.mark.parametrize(("path", "code"), [

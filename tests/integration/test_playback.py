@@ -123,8 +123,10 @@ def test_buffer_then_cache_for_a_second_viewer(server: Server) -> None:
     assert _metric(server, "revenge_playback_segments_served_total", source="buffer") >= 3
     described = server.get(f"/api/v1/playback/sessions/{second['session_id']}").json()
     assert described["stats"]["segments"]["cache"] == 5
+    # By default only the segments a player waited for (the transcoder made them for the
+    # first viewer) are logged, not those at hand in the cache ([server] log_segments).
     served = [line for line in server.log().splitlines() if "segment served" in line]
-    assert len(served) == 10 and sum("source/4 from cache" in line for line in served) == 1
+    assert len(served) <= 5 and not any("from cache" in line for line in served), served
 
 
 def _forge(data_dir: Path, subject: str, expires: int) -> str:
