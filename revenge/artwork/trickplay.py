@@ -13,6 +13,7 @@ import math
 
 import attrs
 
+from revenge.artwork.poster import poster_size
 from revenge.store.records import MediaRecord
 from revenge.subtitles.webvtt import timestamp
 
@@ -52,14 +53,11 @@ class Layout:
 
 def layout(record: MediaRecord) -> Layout | None:
     """The previews of ``record``; None without a video of known size and duration."""
-    video = record.probe.video
     duration = record.probe.duration
-    shown_w = video.display_width or video.width if video else None
-    shown_h = video.display_height or video.height if video else None
-    if not shown_w or not shown_h or not duration:
+    size = poster_size(record, THUMB_WIDTH)  # a preview is a small poster: same geometry
+    if size is None or not duration:
         return None
-    width = min(THUMB_WIDTH, shown_w) // 2 * 2
-    height = max(2, round(width * shown_h / shown_w / 2) * 2)
+    width, height = size
     count = max(1, math.ceil(duration / INTERVAL))
     columns = min(MAX_TILES, MAX_SHEET // width, count)
     # A short video gets a sheet only as tall as its previews need.

@@ -33,6 +33,8 @@ def _video(width: int, height: int, duration: float, *, display_width: int | Non
      Layout(320, 180, 10, 1, 10)),
     (_video(1080, 1920, 7200.0), Layout(320, 568, 10, 7, 720)),
     (_video(160, 120, 25.0), Layout(160, 120, 3, 1, 3)),
+    (_video(1, 1, 10.0), Layout(2, 2, 1, 1, 1)),  # one pixel, as damaged files claim
+    (_video(7, 1080, 10.0), Layout(6, 926, 1, 1, 1)),
 ])
 def test_the_layout_keeps_its_promises(record: MediaRecord, expected: Layout) -> None:
     plan = layout(record)
