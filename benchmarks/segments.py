@@ -1,16 +1,18 @@
 """Segment delivery from the cache: 200 paced players, then saturation, beside nginx.
 
-    .venv/bin/python -m benchmarks.segments [--players 200] [--seconds 10]
+    .venv/bin/python -m benchmarks.segments [--players 200] [--seconds 4] [--rounds 5]
 
 Makes a 60 s 720p clip whose 6 s segments are about 2 MiB, starts ``twistd revenge``
-(server pinned to core 0, clients to core 1), plays it once to fill the transcode cache, then:
+(server pinned to core 0, clients to core 1; no background artwork), plays it once to fill
+the transcode cache, then:
 
 1. paced: ``--players`` players, each with its own session, fetch 3 segments at once and
    then one every 6 s (real time), counting failed and stalled (> 6 s) fetches, and
    Revenge's RSS per active session;
-2. saturation: 32 connections fetch cached segments back to back: segments/s, MB/s,
-   p50/p99 latency and server CPU seconds per GB; the same against nginx serving the same
-   segment files from disk, when nginx is installed (``apt-get install nginx-light``).
+2. saturation: 32 connections fetch cached segments back to back for ``--seconds``:
+   segments/s, MB/s, p50/p99 latency and server CPU seconds per GB; in turns with nginx
+   serving the same segment files from disk, when nginx is installed (``apt-get install
+   nginx-light``), ``--rounds`` each, and the medians of the round-by-round ratios.
 """
 
 from __future__ import annotations
@@ -100,16 +102,47 @@ def paced(server: Server, media_id: str, players: int, seconds: float) -> None:
           f" RSS +{(rss_during - rss_before) / players / 1024:.0f} KiB per active session")
 
 
-def saturate(name: str, port: int, paths: list[str], pid: int, seconds: float) -> None:
+def saturate(name: str, port: int, paths: list[str], pid: int,
+             seconds: float) -> tuple[float, float]:
+    """32 connections on ``paths`` for ``seconds``: printed, and (segments/s, CPU-s/GB)."""
     cpu_before = cpu_seconds(pid)
     result = hammer("127.0.0.1", port, lambda n: paths[n % len(paths)], connections=32,
                     seconds=seconds)
     cpu = cpu_seconds(pid) - cpu_before
     gb = result.bytes / 1e9
-    print(f"{name:>8}: {len(result.latencies) / result.seconds:7.0f} segments/s "
+    rate, per_gb = len(result.latencies) / result.seconds, cpu / gb if gb else 0.0
+    print(f"{name:>8}: {rate:7.0f} segments/s "
           f"{gb / result.seconds * 1000:7.0f} MB/s  p50 {result.percentile(0.5) * 1000:6.1f} ms"
-          f"  p99 {result.percentile(0.99) * 1000:6.1f} ms  {cpu / gb if gb else 0:.2f} CPU-s/GB"
+          f"  p99 {result.percentile(0.99) * 1000:6.1f} ms  {per_gb:.2f} CPU-s/GB"
           f"  failures {result.failures}")
+    return rate, per_gb
+
+
+def side_by_side(server: Server, warm: list[str], segments: Path, work: Path,
+                 args: argparse.Namespace) -> None:
+    """Revenge and nginx in turns, ``--rounds`` each; the medians of the round-by-round
+    ratios (the machine's speed drifts more between rounds than within one)."""
+    started = nginx(segments, work)
+    assert server.process is not None
+    if started is None:
+        print("   nginx: not installed (apt-get install nginx-light)")
+        saturate("revenge", server.port, warm, server.process.pid, args.seconds)
+        return
+    process, port = started
+    rates, costs = [], []
+    try:
+        for _ in range(args.rounds):
+            ours = saturate("revenge", server.port, warm, server.process.pid, args.seconds)
+            theirs = saturate("nginx", port, [f"/{n}.ts" for n in range(len(warm))],
+                              process.pid, args.seconds)
+            rates.append(ours[0] / theirs[0])
+            costs.append(ours[1] / theirs[1])
+    finally:
+        process.terminate()
+        process.wait()
+    print(f"Revenge / nginx, median of {args.rounds} rounds: segments/s "
+          f"{statistics.median(rates):.2f} (target >= 0.9), CPU-s/GB "
+          f"{statistics.median(costs):.2f} (target <= 1.2)")
 
 
 def nginx(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], int] | None:
@@ -142,7 +175,8 @@ http {{ access_log off; sendfile on; keepalive_requests 100000;
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--players", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--paced-seconds", type=float, default=30.0)
     args = parser.parse_args()
     os.sched_setaffinity(0, {int(CLIENT_CORE)})
@@ -154,7 +188,10 @@ def main() -> None:
         data = work / "data"
         token = admin_token(data)
         config = work / "revenge.toml"
-        config.write_text(f"[playback]\nmax_sessions_per_user = {args.players + 10}\n")
+        # No posters or previews: their niced ffmpeg would share the server's core (and
+        # its CPU count) with the deliveries measured here.
+        config.write_text(f"[playback]\nmax_sessions_per_user = {args.players + 10}\n"
+                          "[artwork]\nbackground = false\n")
         server = Server(work / "run", ["--media", str(media), "--data-dir", str(data),
                                        "--config", str(config)], token=token)
         server.args = ["taskset", "-c", SERVER_CORE, *server.args]
@@ -170,20 +207,7 @@ def main() -> None:
             sizes = [p.stat().st_size for p in segments.iterdir()]
             print(f"segments: {len(sizes)}, mean {statistics.mean(sizes) / 2**20:.2f} MiB")
             paced(server, media_id, args.players, args.paced_seconds)
-            assert server.process is not None
-            saturate("revenge", server.port, warm, server.process.pid, args.seconds)
-        started = nginx(segments, work)
-        if started is None:
-            print("   nginx: not installed (apt-get install nginx-light)")
-            return
-        process, port = started
-        try:
-            saturate("nginx", port, [f"/{n}.ts" for n in range(len(warm))], process.pid,
-                     args.seconds)
-        finally:
-            process.terminate()
-            process.wait()
-
+            side_by_side(server, warm, segments, work, args)
 
 if __name__ == "__main__":
     main()
