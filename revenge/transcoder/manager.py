@@ -62,7 +62,7 @@ class TranscoderService(Service):
     ) -> None:
         if max_encoders < 1:
             raise ValueError("max_encoders must be at least 1")
-        self.work_dir = Path(work_dir)
+        self.work_dir = Path(work_dir).absolute()  # ffmpeg is told absolute paths
         self.max_encoders = max_encoders
         self.pacing = pacing or Pacing()
         self._ffmpeg = ffmpeg

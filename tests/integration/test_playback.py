@@ -110,6 +110,21 @@ def test_a_real_hls_client_plays_the_whole_stream(server: Server) -> None:
     wait_for(lambda: not ffmpeg_children(process.pid), what="ffmpeg to stop")
 
 
+def test_a_data_directory_given_relative_to_the_working_directory_transcodes(
+    tmp_path: Path, media_dir: Path
+) -> None:
+    # Encoders run in the server's own working directory (spawned, not forked) and are
+    # told absolute paths: a relative --data-dir is where their segments land and are read.
+    run = tmp_path / "run"
+    token = admin_token(run / "data")
+    with Server(run, ["--media", str(media_dir), "--data-dir", "data"], token=token) as server:
+        wait_for(lambda: server.get("/api/v1/media").json()["total"] == 1, what="the scan")
+        session = _open(server, _media_id(server))
+        assert session["mode"] == "transcode"
+        assert abs(media_duration(server.url(str(session["master_url"]))) - 30.0) <= 0.5
+        assert any((run / "data" / "transcodes").iterdir())
+
+
 def test_buffer_then_cache_for_a_second_viewer(server: Server) -> None:
     media_id = _media_id(server)
     first = _open(server, media_id, profile="source")
