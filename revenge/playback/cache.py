@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
@@ -23,9 +23,9 @@ from revenge.playback import metrics
 EvictionReason = Literal["pressure", "emergency", "memory"]
 
 
-class SegmentKey(NamedTuple):
-    """What a segment is: the same key always means the same bytes. (A tuple: made and
-    hashed a few times for every segment a player asks for.)"""
+@attrs.frozen
+class SegmentKey:
+    """What a segment is: the same key always means the same bytes."""
 
     media: str
     profile: str
