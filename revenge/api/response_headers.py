@@ -26,17 +26,21 @@ class _Date:
 DATE = _Date()
 
 
+def _plain(name: bytes, value: bytes) -> bool:
+    """Whether twisted.web would store the header as given: the name in its canonical form
+    (twisted.web's own cached one), the value on one line."""
+    if b"\r" in value or b"\n" in value:
+        return False
+    try:
+        return _nameEncoder.encode(name) == name
+    except InvalidHeaderName:
+        return False
+
+
 def stored_at_once(request: Request, name: bytes | str, value: bytes | str) -> bool:
     """Set the header as twisted.web's ``setHeader`` would, in one call rather than four,
-    when it is the usual case (bytes, a name in canonical form, a value on one line);
-    False, and nothing done, otherwise."""
-    if type(name) is not bytes or type(value) is not bytes \
-            or b"\r" in value or b"\n" in value:
-        return False
-    try:  # twisted.web's own (cached) canonical form
-        if _nameEncoder.encode(name) != name:
-            return False
-    except InvalidHeaderName:
+    when it is the usual case (bytes, ``_plain``); False, and nothing done, otherwise."""
+    if type(name) is not bytes or type(value) is not bytes or not _plain(name, value):
         return False
     request.responseHeaders._rawHeaders[name] = [value]
     return True
@@ -48,7 +52,7 @@ class HeaderSet:
 
     def __init__(self, headers: dict[bytes, bytes]) -> None:
         for name, value in headers.items():
-            if _nameEncoder.encode(name) != name or b"\r" in value or b"\n" in value:
+            if not _plain(name, value):
                 raise ValueError(f"not a canonical header line: {name!r}: {value!r}")
         self._pairs = tuple(headers.items())
 

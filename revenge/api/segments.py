@@ -31,9 +31,9 @@ from revenge.playback.streaming import Streaming
 SEGMENT_PATH = re.compile(
     rb"^/api/v1/playback/(?!sessions/)([A-Za-z0-9_-]{1,64})/([A-Za-z0-9_-]{1,32})/([0-9]{1,7}\.[a-z0-9]{1,4})$")
 ROUTE = "/api/v1/playback/<session_id>/<profile>/<name>"
-_CACHED = HeaderSet({b"Cache-Control": b"private, max-age=3600"})
-_SERVED_FROM = {source: HeaderSet({b"X-Served-From": source.encode(),
-                                   b"Cache-Control": b"private, max-age=3600"})
+_PRIVATE = {b"Cache-Control": b"private, max-age=3600"}  # a segment's bytes never change
+_CACHED = HeaderSet(_PRIVATE)
+_SERVED_FROM = {source: HeaderSet({**_PRIVATE, b"X-Served-From": source.encode()})
                 for source in get_args(Source)}
 _RANGES = HeaderSet({b"Accept-Ranges": b"bytes"})
 _log = Logger()

@@ -17,7 +17,7 @@ request's fetch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import attrs
 from twisted.internet.defer import CancelledError, Deferred, DeferredList, maybeDeferred, succeed
@@ -30,6 +30,8 @@ from revenge.playback import metrics
 from revenge.playback.cache import SegmentKey, TranscodeCache
 
 Source = Literal["buffer", "cache", "origin"]
+# Bound once: ``labels()`` on every segment cost more than the increment.
+_SERVED_FROM = {source: metrics.SEGMENTS_SERVED.labels(source) for source in get_args(Source)}
 _Key = tuple[str, int]  # (profile, index) within one transcode
 _log = Logger()
 
@@ -220,7 +222,7 @@ class SegmentBuffer:
 
     def _served_one(self, delivery: Delivery, started: float) -> Delivery:
         self._counts.served[delivery.source] += 1
-        metrics.SERVED_FROM[delivery.source].inc()
+        _SERVED_FROM[delivery.source].inc()
         metrics.SEGMENT_LATENCY.observe(self._clock.seconds() - started)
         return delivery
 

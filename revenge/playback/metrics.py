@@ -10,8 +10,6 @@ from prometheus_client import Counter, Gauge, Histogram
 SEGMENTS_SERVED = Counter(
     "revenge_playback_segments_served", "Segments delivered to players, by source.", ["source"]
 )
-# Bound once: ``labels()`` on every segment cost more than the increment.
-SERVED_FROM = {source: SEGMENTS_SERVED.labels(source) for source in ("buffer", "cache", "origin")}
 ORIGIN_LATENCY = Histogram(
     "revenge_playback_origin_fetch_seconds", "Time to fetch a segment from the transcoder.",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30),
