@@ -7,25 +7,16 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from twisted.internet.interfaces import IAddress, IDelayedCall, IHalfCloseableProtocol
-from twisted.internet.protocol import connectionDone
-from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.web import http
-from twisted.web.http import HTTPChannel
-from twisted.web.http_headers import Headers
 from twisted.web.resource import IResource, Resource, _IEncodingResource
 from twisted.web.server import Request, Site
-from zope.interface import implementer
 
+from revenge.api.channel import SERVER, RevengeChannel, refusal, stamped
 from revenge.api.response_headers import DATE, HeaderSet, stored_at_once
 from revenge.jsonerror import error_body, json_error
 from revenge.observability.node import NODE_HEADER
 from revenge.observability.request_log import RequestMeter
-
-SERVER = b"Revenge"  # no version: it helps attackers more than anyone else
-MAX_HEADERS = 100
-MAX_HEAD = 16 * 1024  # request line and headers together (each line is limited to it too)
 
 
 class _Preflight(Resource):
@@ -49,17 +40,9 @@ class _BadPath(Resource):
 _BAD_PATH = _BadPath()  # type: ignore[no-untyped-call]
 
 
-def _refusal(status: bytes, code: str, message: str) -> bytes:
-    """A complete response that refuses a request and announces the close."""
-    body = error_body(code, message)
-    return (b"HTTP/1.1 %s\r\nServer: %s\r\nConnection: close\r\n"
-            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-            % (status, SERVER, len(body), body))
-
-
 MAX_REQUEST_BODY = 1024 * 1024
-_BODY_TOO_LARGE = _refusal(b"413 Content Too Large", "body_too_large",
-                           "request bodies are limited to 1 MiB")
+_BODY_TOO_LARGE = refusal(b"413 Content Too Large", "body_too_large",
+                          "request bodies are limited to 1 MiB")
 CORS_HEADERS = HeaderSet({
     b"Access-Control-Allow-Origin": b"*",
     b"Access-Control-Allow-Methods": b"GET, HEAD, POST, DELETE, OPTIONS",
@@ -156,7 +139,7 @@ class RevengeRequest(Request):
         transport = self.channel.transport
         if transport is None:
             return
-        transport.write(_stamped(self.channel, _BODY_TOO_LARGE))
+        transport.write(stamped(self.channel, _BODY_TOO_LARGE))
         transport.loseConnection()
 
     def connectionLost(self, reason: Failure) -> None:
@@ -167,147 +150,6 @@ class RevengeRequest(Request):
             if not self.finished:
                 site.log_request(self, aborted=True)
         super().connectionLost(reason)  # type: ignore[no-untyped-call]
-
-
-_LINE_TOO_LONG = _refusal(b"431 Request Header Fields Too Large", "headers_too_large",
-                          "request header line too long")
-_HEAD_TOO_LARGE = _refusal(b"431 Request Header Fields Too Large", "headers_too_large",
-                           "too many request headers, or too many bytes of them")
-_BAD_REQUEST = _refusal(b"400 Bad Request", "bad_request", "malformed request")
-
-
-@implementer(IHalfCloseableProtocol)
-class RevengeChannel(HTTPChannel):
-    """``HTTPChannel`` hardened against hostile clients.
-
-    What it changes (the private names are Twisted's, stable since 17.9):
-
-    - a request head must arrive within the idle timeout: bytes trickling in do not
-      restart it (slow loris);
-    - at most ``maxHeaders`` headers and ``totalHeadersSize`` bytes of head: 431 in JSON,
-      as is any other malformed request (400), instead of a bare status line;
-    - the transport stops reading whenever the client is not reading our answers, even
-      mid-request (twisted.web itself stops once a few KiB of pipelined requests wait
-      behind one being answered): neither inbound nor outbound bytes grow without bound;
-    - a client that shuts its sending side still gets its answer, then the close.
-    """
-
-    maxHeaders = MAX_HEADERS
-    totalHeadersSize = MAX_HEAD
-
-    _half_closed = False
-    _idle_call: IDelayedCall | None = None
-    _host: IAddress | None = None
-    _peer: IAddress | None = None
-
-    def getHost(self) -> IAddress:
-        # Asked by every request (twisted.web's Request.__init__), each time a getsockname
-        # call and a new address object; a connection's addresses do not change.
-        if self._host is None:
-            self._host = super().getHost()  # type: ignore[no-untyped-call]
-        return self._host
-
-    def getPeer(self) -> IAddress:
-        if self._peer is None:
-            self._peer = super().getPeer()  # type: ignore[no-untyped-call]
-        return self._peer
-
-    def dataReceived(self, data: bytes) -> None:
-        # Not HTTPChannel's, which restarts the idle timeout on every byte.
-        LineReceiver.dataReceived(self, data)
-
-    def setTimeout(self, period: float | None) -> float | None:
-        """``TimeoutMixin.setTimeout``, except that turning the timeout off pauses its call
-        rather than cancelling it: twisted.web turns it off for every request and on again
-        after, which would cost a cancelled and a new ``DelayedCall`` a request."""
-        previous, self.timeOut = self.timeOut, period  # type: ignore[assignment]
-        call = self._idle_call
-        if period is not None:
-            if call is not None and call.active():
-                call.reset(period)
-            else:
-                self._idle_call = self.callLater(period, self._idle_over)  # type: ignore[no-untyped-call]
-        return previous
-
-    def resetTimeout(self) -> None:
-        call = self._idle_call
-        if call is not None and call.active() and self.timeOut is not None:
-            call.reset(self.timeOut)
-
-    def _idle_over(self) -> None:
-        self._idle_call = None
-        if self.timeOut is not None:  # not paused by a request under way
-            self.timeoutConnection()  # type: ignore[no-untyped-call]
-
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        super().connectionLost(reason)  # type: ignore[no-untyped-call]
-        if self._idle_call is not None and self._idle_call.active():
-            self._idle_call.cancel()
-        self._idle_call = None
-
-    def pauseProducing(self) -> None:
-        """The transport's buffer is full (the client is not reading): stop reading too.
-
-        twisted.web keeps reading when this comes mid-request (and every synchronous answer
-        is mid-request), so requests pipelined behind unread answers would grow our send
-        buffer, or its own buffer of pending requests, without end. Reading resumes as
-        twisted.web resumes it: when the buffer drains or the answer ends.
-        """
-        super().pauseProducing()  # type: ignore[no-untyped-call]
-        self._networkProducer.pauseProducing()
-
-    def lineLengthExceeded(self, line: bytes) -> None:
-        self._refuse(_LINE_TOO_LONG)
-
-    def _respondToBadRequestAndDisconnect(self) -> None:
-        too_large = (self._receivedHeaderCount > self.maxHeaders
-                     or self._receivedHeaderSize > self.totalHeadersSize)
-        self._refuse(_HEAD_TOO_LARGE if too_large else _BAD_REQUEST)
-
-    def _refuse(self, response: bytes) -> None:
-        if self.transport is not None:
-            self.transport.write(_stamped(self, response))
-            self.loseConnection()  # type: ignore[no-untyped-call]
-
-    def readConnectionLost(self) -> None:
-        """The client will send nothing more: answer what is under way, then close."""
-        if self._half_closed:
-            return
-        self._half_closed = True
-        if self._handlingRequest:
-            self.persistent = False  # requestDone closes once the answer is written
-        else:
-            self.loseConnection()  # type: ignore[no-untyped-call]
-
-    def writeConnectionLost(self) -> None:
-        """Not used (we never half-close); closing is the safe answer."""
-        self.loseConnection()  # type: ignore[no-untyped-call]
-
-    def writeHeaders(self, version: bytes, code: bytes, reason: bytes,
-                     headers: Headers) -> None:
-        """The status line and headers as one write of one ``bytes``.
-
-        twisted.web hands the transport a sequence of four pieces a header (about 40 for a
-        file response), each checked and buffered on its own. The values were sanitised as
-        they were set (``Headers.setRawHeaders``), as twisted.web relies on too.
-        """
-        lines = [b"%s %s %s" % (version, code, reason)]
-        for name, values in headers.getAllRawHeaders():
-            for value in values:
-                lines.append(name + b": " + value)
-        lines.append(b"\r\n")
-        assert self.transport is not None
-        self.transport.write(b"\r\n".join(lines))
-
-
-def _stamped(channel: HTTPChannel, response: bytes) -> bytes:
-    """A prepared refusal with the node's header, when the channel's site has a node."""
-    site = getattr(channel, "site", None)
-    node = site.node if isinstance(site, RevengeSite) else None
-    if node is None:
-        return response
-    head, rest = response.split(b"\r\n", 1)
-    return b"%s\r\n%s: %s\r\n%s" % (head, NODE_HEADER, node, rest)
 
 
 class RevengeSite(Site):
