@@ -86,7 +86,7 @@ def _feed(channel_class: type[RevengeChannel], chunks: list[bytes]) -> Outcome:
 
     site = RevengeSite(_Echo(), listener="test", reactor=Clock())  # type: ignore[no-untyped-call]
     site.requestFactory = Recording
-    site.protocol = channel_class  # type: ignore[assignment]
+    site.protocol = channel_class
     channel = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1))  # type: ignore[no-untyped-call]
     transport = StringTransport()
     channel.makeConnection(transport)
