@@ -3,6 +3,8 @@ against hostile clients and reading the usual request head in one pass."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.internet.interfaces import IAddress, IDelayedCall, IHalfCloseableProtocol
 from twisted.internet.protocol import connectionDone
 from twisted.protocols.basic import LineReceiver
@@ -11,7 +13,7 @@ from twisted.web.http import HTTPChannel
 from twisted.web.http_headers import Headers
 from zope.interface import implementer
 
-from revenge.api.request_head import simple_head
+from revenge.api.request_head import Head, simple_head
 from revenge.jsonerror import error_body
 from revenge.observability.node import NODE_HEADER
 
@@ -56,6 +58,7 @@ class RevengeChannel(HTTPChannel):
     maxHeaders = MAX_HEADERS
     totalHeadersSize = MAX_HEAD
 
+    site: Any = None  # the RevengeSite (or Site) that built it
     _half_closed = False
     _idle_call: IDelayedCall | None = None
     _host: IAddress | None = None
@@ -80,15 +83,31 @@ class RevengeChannel(HTTPChannel):
 
     def _took_whole_head(self, data: bytes) -> bool:
         """Take ``data`` as one request when it is exactly one simple head, arriving between
-        requests (``request_head``), as ``lineReceived`` would have line by line."""
+        requests (``request_head``), as ``lineReceived`` would have line by line; answered
+        by the site's ``direct`` route if it takes it, else by twisted.web's."""
         if (not self.line_mode or self._buffer or self._busyReceiving or self.paused
                 or not self.persistent
-                or self._HTTPChannel__first_line != 1  # type: ignore[has-type]
+                or self._HTTPChannel__first_line != 1
                 or self._HTTPChannel__header):  # type: ignore[attr-defined]
             return False
         head = simple_head(data, max_headers=self.maxHeaders, max_size=self.totalHeadersSize)
         if head is None:
             return False
+        # Requests pipelined behind this one, arriving while it is answered, wait in
+        # _buffer as they would in LineReceiver's loop.
+        self._busyReceiving = True
+        try:
+            direct = getattr(self.site, "direct", None)
+            if direct is None or not direct(head, self):
+                self._received(head)
+        finally:
+            self._busyReceiving = False
+        if self._buffer and not (self.transport and self.transport.disconnecting):
+            LineReceiver.dataReceived(self, b"")
+        return True
+
+    def _received(self, head: Head) -> None:
+        """A twisted.web request for ``head``, given to it as ``lineReceived`` does."""
         request = self.requestFactory(self, len(self.requests))
         self.requests.append(request)
         raw = request.requestHeaders._rawHeaders
@@ -100,17 +119,18 @@ class RevengeChannel(HTTPChannel):
                 values.append(value)
         self._HTTPChannel__first_line = 0
         self._command, self._path, self._version = head.command, head.path, head.version
-        # Requests pipelined behind this one, arriving while it is answered, wait in
-        # _buffer as they would in LineReceiver's loop.
-        self._busyReceiving = True
-        try:
-            self.allHeadersReceived()  # type: ignore[no-untyped-call]
-            self.allContentReceived()  # type: ignore[no-untyped-call]
-        finally:
-            self._busyReceiving = False
-        if self._buffer and not (self.transport and self.transport.disconnecting):
-            LineReceiver.dataReceived(self, b"")
-        return True
+        self.allHeadersReceived()  # type: ignore[no-untyped-call]
+        self.allContentReceived()  # type: ignore[no-untyped-call]
+
+    def begin_direct(self, request: object) -> None:
+        """Queue a response written directly (``revenge.api.direct``) as ``allContentReceived``
+        queues a request: the idle timeout paused and later bytes held until its
+        ``requestDone``."""
+        self.requests.append(request)
+        self._handlingRequest = True
+        if self.timeOut:
+            self._savedTimeOut = self.setTimeout(None)
+        self.setRawMode()  # type: ignore[no-untyped-call]
 
     def setTimeout(self, period: float | None) -> float | None:
         """``TimeoutMixin.setTimeout``, except that turning the timeout off pauses its call

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import functools
+from typing import cast
 
 from twisted.web.error import UnsupportedMethod
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
+from revenge.api.channel import RevengeChannel
+from revenge.api.direct import DirectRequest, response_head
+from revenge.api.request_head import Head
+from revenge.api.response_headers import DATE
 from revenge.api.site import RevengeSite
+from revenge.files.producers import BodyWriter
 from revenge.files.resource import (
     InternalStreamResource,
     MediaFile,
     content_type_for,
     holds_internal_token,
 )
+from revenge.files.zerocopy import SendfileServer
 from revenge.jsonerror import json_body, json_error
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
@@ -75,6 +82,52 @@ class InternalRoutes(Resource):
             return json_error(request, 405, "method_not_allowed", "only GET and HEAD")
 
 
+_STREAM = b"/internal/stream/"
+# Headers whose meaning the direct reads do not take on (preconditions, interim answers):
+# a head with any of them, or with a Connection other than keep-alive, goes to twisted.web.
+_NOT_DIRECT = frozenset({b"If-Match", b"If-None-Match", b"If-Modified-Since",
+                         b"If-Unmodified-Since", b"If-Range", b"Expect"})
+
+
+class DirectReads:
+    """Blackbeard's reads, and any plain read of ``/internal/stream/{id}`` (a GET over
+    HTTP/1.1 keep-alive with the token, of the whole file or one range, nothing
+    conditional), answered from the parsed head (``revenge.api.direct``); any other head is
+    left to ``stream`` through twisted.web, which answers it the same way but at about
+    twice the cost of a short read."""
+
+    def __init__(self, stream: InternalStreamResource, site: RevengeSite) -> None:
+        self._stream = stream
+        self._site = site
+
+    def __call__(self, head: Head, channel: RevengeChannel) -> bool:
+        if head.command != b"GET" or head.version != b"HTTP/1.1" \
+                or not head.path.startswith(_STREAM) \
+                or not isinstance(channel.transport, SendfileServer):
+            return False
+        media_id = head.path[len(_STREAM):]
+        if not (media_id.isascii() and media_id.isalnum()):
+            return False
+        headers = dict(head.headers)  # the last of each, as getHeader reads them
+        if not _NOT_DIRECT.isdisjoint(headers) \
+                or headers.get(b"Connection", b"keep-alive").lower() != b"keep-alive" \
+                or not self._stream.admits(headers.get(b"X-Revenge-Internal-Token", b"")):
+            return False
+        read = self._stream.plain_read(media_id.decode("ascii"), headers.get(b"Range"))
+        if read is None:
+            return False
+        code = read.body.status
+        request = DirectRequest(channel, head, route=InternalStreamResource.ROUTE, code=code,
+                                response_head=response_head(code, [
+                                    *self._site.identity.pairs, (b"Date", DATE.now()),
+                                    *read.headers()]))
+        kind = read.body.kind
+        read.metrics.requests[kind].inc()
+        BodyWriter(cast(Request, request), read.fd, read.body.pieces,
+                   on_bytes=read.metrics.bytes[kind].inc).start()
+        return True
+
+
 def build_internal(library: LibraryService, *, token: str, max_ranges: int,
                    timeout: float, log_successes: bool, node: str | None = None) -> RevengeSite:
     """The internal listener's ``Site``, with its two routes (served zero-copy when the
@@ -84,9 +137,9 @@ def build_internal(library: LibraryService, *, token: str, max_ranges: int,
         record: MediaRecord | None = library.get(media_id)
         return None if record is None else _media_file(record.path)
 
-    routes: dict[bytes, Resource] = {
-        b"stream": InternalStreamResource(lookup, token=token, max_ranges=max_ranges),
-        b"probe": _Probe(library, token),
-    }
-    return RevengeSite(InternalRoutes(routes), listener="internal", timeout=timeout,
+    stream = InternalStreamResource(lookup, token=token, max_ranges=max_ranges)
+    routes: dict[bytes, Resource] = {b"stream": stream, b"probe": _Probe(library, token)}
+    site = RevengeSite(InternalRoutes(routes), listener="internal", timeout=timeout,
                        log_successes=log_successes, node=node)
+    site.direct = DirectReads(stream, site)
+    return site

@@ -26,15 +26,26 @@ class _Date:
 DATE = _Date()
 
 
+# Names found canonical, so that a header set on every response is checked once. Only our
+# code sets response headers, from a small set of names; the bound is for safety.
+_CANONICAL: set[bytes] = set()
+_MAX_CANONICAL = 512
+
+
 def _plain(name: bytes, value: bytes) -> bool:
     """Whether twisted.web would store the header as given: the name in its canonical form
     (twisted.web's own cached one), the value on one line."""
     if b"\r" in value or b"\n" in value:
         return False
+    if name in _CANONICAL:
+        return True
     try:
-        return _nameEncoder.encode(name) == name
+        canonical = _nameEncoder.encode(name) == name
     except InvalidHeaderName:
         return False
+    if canonical and len(_CANONICAL) < _MAX_CANONICAL:
+        _CANONICAL.add(name)
+    return canonical
 
 
 def stored_at_once(request: Request, name: bytes | str, value: bytes | str) -> bool:
@@ -54,10 +65,10 @@ class HeaderSet:
         for name, value in headers.items():
             if not _plain(name, value):
                 raise ValueError(f"not a canonical header line: {name!r}: {value!r}")
-        self._pairs = tuple(headers.items())
+        self.pairs = tuple(headers.items())
 
     def store(self, request: Request) -> None:
         """Set them all on ``request``'s response (replacing what was set under their names)."""
         raw = request.responseHeaders._rawHeaders
-        for name, value in self._pairs:
+        for name, value in self.pairs:
             raw[name] = [value]

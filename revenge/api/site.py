@@ -13,6 +13,8 @@ from twisted.web.resource import IResource, Resource, _IEncodingResource
 from twisted.web.server import Request, Site
 
 from revenge.api.channel import SERVER, RevengeChannel, refusal, stamped
+from revenge.api.direct import DirectRequest
+from revenge.api.request_head import Head
 from revenge.api.response_headers import DATE, HeaderSet, stored_at_once
 from revenge.jsonerror import error_body, json_error
 from revenge.observability.node import NODE_HEADER
@@ -176,7 +178,9 @@ class RevengeSite(Site):
         self.log_successes = log_successes
         # A hot route answered before the root resource (and Klein) is consulted.
         self.fast_route = fast_route
-        self.in_flight: set[Request] = set()
+        self.in_flight: set[Request | DirectRequest] = set()
+        # A route's answer to the heads it can answer without a twisted.web Request.
+        self.direct: Callable[[Head, RevengeChannel], bool] | None = None
         self.node = node.encode("ascii") if node is not None else None
         # Who answers: on every response.
         self.identity = HeaderSet({b"Server": SERVER} if self.node is None
@@ -206,7 +210,7 @@ class RevengeSite(Site):
     def log(self, request: http.Request) -> None:  # called by Request.finish
         self.log_request(request, aborted=False)
 
-    def log_request(self, request: http.Request, *, aborted: bool) -> None:
+    def log_request(self, request: http.Request | DirectRequest, *, aborted: bool) -> None:
         """Move the request metrics; log the request unless its route logged it already."""
         status = "aborted" if aborted else str(request.code)
         # A route that logged a more telling event of its own (a served segment) is not

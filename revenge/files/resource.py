@@ -195,16 +195,37 @@ def _pieces(
     request: Request, wanted: RangeRequest, size: int, content_type: bytes
 ) -> tuple[str, list[Piece]]:
     """Set status and Content-Type(-Range) for a satisfiable request; its kind and body."""
+    plain = plain_body(wanted, size, content_type)
+    if plain is None:
+        return "multi", _multipart(request, wanted.ranges, size, content_type)
+    if plain.status != 200:
+        request.setResponseCode(plain.status)
+    for name, value in plain.headers:
+        request.setHeader(name, value)
+    return plain.kind, list(plain.pieces)
+
+
+@attrs.frozen
+class PlainBody:
+    """The answer to a request for the whole file or one range of it."""
+
+    kind: str  # "full" or "single", as the route metrics count them
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]  # the representation's, after the validators
+    pieces: tuple[ByteRange, ...]
+
+
+def plain_body(wanted: RangeRequest, size: int, content_type: bytes) -> PlainBody | None:
+    """Status, headers and body of a satisfiable request for the whole file or one range;
+    None when it asks for several ranges."""
     if wanted.kind == "full":
-        request.setHeader(b"Content-Type", content_type)
-        return "full", [ByteRange(0, size - 1)] if size else []
+        return PlainBody("full", 200, ((b"Content-Type", content_type),),
+                         (ByteRange(0, size - 1),) if size else ())
     if len(wanted.ranges) == 1:
         (only,) = wanted.ranges
-        request.setResponseCode(206)
-        request.setHeader(b"Content-Type", content_type)
-        request.setHeader(b"Content-Range", only.content_range(size))
-        return "single", [only]
-    return "multi", _multipart(request, wanted.ranges, size, content_type)
+        return PlainBody("single", 206, ((b"Content-Type", content_type),
+                                         (b"Content-Range", only.content_range(size))), (only,))
+    return None
 
 
 def _multipart(
@@ -275,10 +296,14 @@ class InternalStreamResource(Resource):
         self._clock: IReactorTime | _WallClock = clock or _WALL_CLOCK
         self._metrics = RouteMetrics(self.ROUTE)
 
+    def admits(self, token: bytes) -> bool:
+        """Whether ``token`` is the internal token (compared in constant time)."""
+        return hmac.compare_digest(token, self._token)
+
     def render(self, request: Request) -> bytes | int:
         """Check the token, look the id up, serve the file."""
         request.route = self.ROUTE  # type: ignore[attr-defined]
-        if not holds_internal_token(request, self._token):
+        if not self.admits(request.getHeader(b"x-revenge-internal-token") or b""):
             return json_error(request, 401, "unauthorized",
                               "the internal token is missing or wrong")
         postpath = request.postpath or []
@@ -293,3 +318,47 @@ class InternalStreamResource(Resource):
             return json_error(request, 404, "media_not_found", "no media with this id")
         return serve_file(request, media, metrics=self._metrics,
                           max_ranges=self._max_ranges, clock=self._clock)
+
+    def plain_read(self, media_id: str, range_header: bytes | None) -> PlainRead | None:
+        """An unconditional GET of media ``media_id``, whole or one range of it: the open file
+        and the answer ``render`` would give; None for anything else (no such media or file,
+        several ranges, none satisfiable), which ``render`` answers."""
+        media = self._lookup(media_id)
+        if media is None:
+            return None
+        try:
+            fd = os.open(media.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        read = None
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode):
+                wanted = FULL if range_header is None else parse_range(
+                    range_header, st.st_size, max_ranges=self._max_ranges)
+                body = None if wanted.kind == "unsatisfiable" else plain_body(
+                    wanted, st.st_size, media.content_type.encode())
+                if body is not None:
+                    read = PlainRead(fd, body, st, self._metrics)
+        finally:
+            if read is None:
+                os.close(fd)
+        return read
+
+
+@attrs.frozen
+class PlainRead:
+    """An open file and the plain answer to a read of it (``plain_read``)."""
+
+    fd: int
+    body: PlainBody
+    stat: os.stat_result
+    metrics: RouteMetrics
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """Its headers, in the order ``serve_file`` sets them."""
+        length = sum(piece.length for piece in self.body.pieces)
+        return [(b"ETag", etag_for(self.stat)),
+                (b"Last-Modified", http_date(int(self.stat.st_mtime))),
+                (b"Accept-Ranges", b"bytes"), *self.body.headers,
+                (b"Content-Length", b"%d" % length)]

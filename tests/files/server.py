@@ -14,7 +14,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.threads import deferToThread
 
-from revenge.api.internal import InternalRoutes
+from revenge.api.internal import DirectReads, InternalRoutes
 from revenge.api.site import RevengeSite
 from revenge.files.resource import InternalStreamResource, MediaFile
 from revenge.files.zerocopy import SendfilePort
@@ -36,10 +36,12 @@ class StreamServer:
 
     files: dict[str, Path]
     zero_copy: bool = True
+    direct: bool = True  # plain reads answered without a twisted.web Request, as in production
     write_timeout: float | None = None
     timeout: float = 30.0
     looked_up: list[str] = attrs.field(factory=list)
     port: tcp.Port | None = None
+    site: RevengeSite | None = None
     clock: IReactorTime | None = None
 
     def lookup(self, media_id: str) -> MediaFile | None:
@@ -51,6 +53,9 @@ class StreamServer:
         stream = InternalStreamResource(self.lookup, token=TOKEN, clock=self.clock)
         site = RevengeSite(InternalRoutes({b"stream": stream}), listener="internal",
                            timeout=self.timeout)
+        if self.direct:
+            site.direct = DirectReads(stream, site)
+        self.site = site
         if self.zero_copy:
             self.port = SendfilePort(0, site, 50, "127.0.0.1", reactor,
                                      write_timeout=self.write_timeout)
