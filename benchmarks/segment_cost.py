@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import time
 
 from twisted.internet import reactor
-from twisted.internet.protocol import Protocol
 from twisted.logger import globalLogBeginner, textFileLogObserver
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
@@ -30,8 +28,8 @@ from twisted.web.server import NOT_DONE_YET, Request, Site
 from revenge.api.segments import SegmentRoute
 from revenge.api.site import RevengeSite
 from revenge.files.producers import BodyWriter, Memory
-from revenge.files.zerocopy import SendfileServer
 from revenge.testing import AppHarness, segment_body
+from revenge.testing.sockets import zero_copy_connection
 from tests.api.support import FILM, LIBRARY, open_session
 
 HEAD = ("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: Mozilla/5.0 (X11; Linux "
@@ -53,12 +51,6 @@ class _Bare(Resource):
         return NOT_DONE_YET
 
 
-class _Port:  # what a SendfileServer asks of the port that accepted it
-    write_timeout = 60.0
-    _realPortNumber = 8080
-    _type = "TCP"
-
-
 def _revenge_site() -> tuple[Site, list[str]]:
     """The public site over the harness, with a session whose segments are in the cache."""
     harness = AppHarness(records=LIBRARY)
@@ -71,30 +63,15 @@ def _revenge_site() -> tuple[Site, list[str]]:
         for path in paths:
             assert alice.get(path).status == 200
     assert alice.get(paths[0]).header("X-Served-From") == "cache"
+    segments = SegmentRoute(harness.streaming)
     site = RevengeSite(harness.app.resource(), listener="public", cors=True,
-                       fast_route=SegmentRoute(harness.streaming).match)
+                       fast_route=segments.match, direct=segments.direct)
     return site, paths
-
-
-def _connected(site: Site) -> tuple[Protocol, socket.socket]:
-    """A channel of ``site`` on a real TCP connection; the client's socket."""
-    listening = socket.socket()
-    listening.bind(("127.0.0.1", 0))
-    listening.listen(1)
-    client = socket.create_connection(listening.getsockname())
-    accepted, _ = listening.accept()
-    listening.close()
-    accepted.setblocking(False)
-    protocol = site.buildProtocol(("127.0.0.1", 1))
-    assert protocol is not None
-    transport = SendfileServer(accepted, protocol, ("127.0.0.1", 1), _Port(), 1, reactor)
-    protocol.makeConnection(transport)
-    return protocol, client
 
 
 def measure(site: Site, paths: list[str], *, requests: int, repeats: int) -> list[float]:
     """CPU microseconds per request, one figure per repeat."""
-    protocol, client = _connected(site)
+    protocol, client = zero_copy_connection(site, reactor)
     heads = [HEAD.format(path=path).encode() for path in paths]
 
     def run(count: int) -> bytes:

@@ -183,9 +183,10 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
                      checks={"store": store.is_open, "blackbeard": lambda: pool.healthy},
                      details={"node": lambda: config.server.node,
                               "blackbeards": pool.describe})
+    segments = SegmentRoute(core.streaming)
     site = RevengeSite(api.resource(), listener="public", cors=config.server.cors,
-                       timeout=config.server.connection_timeout,
-                       fast_route=SegmentRoute(core.streaming).match, node=config.server.node)
+                       timeout=config.server.connection_timeout, fast_route=segments.match,
+                       direct=segments.direct, node=config.server.node)
     # Players' requests are let finish; Blackbeard's reads of originals are not waited for:
     # they end only once its encoders stop, which comes after (the transcoder stops later).
     children.append(DrainService([site], grace=config.server.shutdown_grace,

@@ -1,10 +1,15 @@
-"""Responses written straight from a parsed request head, without a twisted.web ``Request``.
+"""Responses to a parsed request head written without a twisted.web ``Request``.
 
-A route may answer its most common request this way (``RevengeSite.direct``): the internal
-stream's plain reads, where twisted.web's request machinery cost more than the read. It
-takes only heads it can answer exactly as its twisted.web resource would, byte for byte, and
-leaves every other to that resource. ``DirectRequest`` stands in for the ``Request`` so that
-the channel, the body writer and the site's accounting treat the response as any other.
+A route may answer its hottest requests this way (``RevengeSite.direct``): the internal
+stream's plain reads and the players' segments, where twisted.web's request machinery cost
+as much as the route itself. It takes only the heads it can answer exactly as its
+twisted.web resource would (a GET over HTTP/1.1 keep-alive, nothing it does not know) and
+leaves every other to that resource.
+
+``DirectRequest`` is what such a response needs of a ``Request``, with twisted.web's
+semantics: its headers are a real ``Headers`` set through ``setHeader``, its head is written
+by the channel's ``writeHeaders`` at the first ``write``, and the channel's queue, the body
+writer and the site's accounting treat it as any other request.
 """
 
 from __future__ import annotations
@@ -12,69 +17,119 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web.http import RESPONSES
+from twisted.web.http import NO_BODY_CODES, RESPONSES
+from twisted.web.http_headers import Headers, _nameEncoder
+
+from revenge.api.response_headers import CORS_HEADERS, DATE, stored_at_once
 
 if TYPE_CHECKING:
     from revenge.api.channel import RevengeChannel
     from revenge.api.request_head import Head
 
-
-def response_head(code: int, headers: list[tuple[bytes, bytes]]) -> bytes:
-    """The status line and headers, as ``RevengeChannel.writeHeaders`` writes them."""
-    lines = [b"HTTP/1.1 %d %s" % (code, RESPONSES[code])]
-    lines.extend(name + b": " + value for name, value in headers)
-    lines.append(b"\r\n")
-    return b"\r\n".join(lines)
+_log = Logger()
+_HTML = b"text/html"  # twisted.web's default Content-Type, should a route set none
 
 
 class DirectRequest:
-    """A response under way on ``channel`` to ``head``, its status line and headers
-    ``response_head``: queued on the channel as a received request is, and accounted for by
-    its site when it ends (``finish``) or the client goes (``connectionLost``).
+    """A response under way on ``channel`` to ``head`` (a GET over HTTP/1.1 keep-alive),
+    whose request headers are ``headers`` (by canonical name, the last of each)."""
 
-    What twisted.web's ``Request`` offers ``BodyWriter`` on a zero-copy transport: ``channel``,
-    ``write`` (the first one sends the head), ``sentLength`` and ``finish``.
-    """
-
+    code = 200
+    code_message = b"OK"
+    startedWriting = False
     logged = False  # the site's access accounting, as for any request
 
-    def __init__(self, channel: RevengeChannel, head: Head, *, route: str, code: int,
-                 response_head: bytes) -> None:
+    def __init__(self, channel: RevengeChannel, head: Head, headers: dict[bytes, bytes], *,
+                 route: str) -> None:
         self.channel = channel
         self.method = head.command
-        self.path = head.path
+        self.uri = head.path
+        self.path = head.path.partition(b"?")[0]
+        self.clientproto = head.version
         self.route = route
-        self.code = code
+        self.responseHeaders = Headers()
         self.sentLength = 0
         self.finished = False
+        self._disconnected = False
         self.started = time.monotonic()
-        self._head = response_head
-        self._site = channel.site
-        self._site.in_flight.add(self)
+        self._headers = headers
+        self._watchers: list[Deferred[None]] = []
+        self._site = site = channel.site
+        site.in_flight.add(self)
+        # As RevengeRequest.process and RevengeSite.getResourceFor, before any route's.
+        site.identity.store(self)
+        self.setHeader(b"Date", DATE.now())
+        if site.cors and b"Origin" in headers:
+            CORS_HEADERS.store(self)
         channel.begin_direct(self)
 
+    def getHeader(self, name: bytes) -> bytes | None:
+        return self._headers.get(_nameEncoder.encode(name))
+
+    def setResponseCode(self, code: int, message: bytes | None = None) -> None:
+        self.code = code
+        self.code_message = message or RESPONSES.get(code, b"Unknown Status")
+
+    def setHeader(self, name: bytes, value: bytes) -> None:
+        if not stored_at_once(self, name, value):
+            self.responseHeaders.setRawHeaders(name, [value])
+
+    def notifyFinish(self) -> Deferred[None]:
+        """Fires when the response is complete; fails if the client goes first."""
+        watcher: Deferred[None] = Deferred()
+        self._watchers.append(watcher)
+        return watcher
+
     def write(self, data: bytes) -> None:
-        transport = self.channel.transport
-        if transport is None:
+        if self.finished:
+            raise RuntimeError("write after finish")
+        if self._disconnected:
             return
-        if self._head:
-            transport.write(self._head)
-            self._head = b""
+        if not self.startedWriting:
+            self.startedWriting = True
+            headers = self.responseHeaders
+            if self.code not in NO_BODY_CODES:
+                if not headers.hasHeader(b"Content-Type"):
+                    headers.setRawHeaders(b"Content-Type", [_HTML])
+                if not headers.hasHeader(b"Content-Length"):
+                    # twisted.web would chunk it; a direct route always says its length.
+                    _log.error("a direct response without Content-Length on {route}",
+                               route=self.route)
+                    transport = self.channel.transport
+                    if transport is not None:
+                        transport.abortConnection()  # type: ignore[attr-defined]
+                    return
+            self.channel.writeHeaders(self.clientproto, b"%d" % self.code, self.code_message,
+                                      headers)
+        self.sentLength += len(data)
         if data:
-            transport.write(data)
+            self.channel.write(data)  # type: ignore[no-untyped-call]
 
     def finish(self) -> None:
         if self.finished:
+            raise RuntimeError("finish called twice")
+        if self._disconnected:
             return
+        if not self.startedWriting:
+            self.write(b"")
         self.finished = True
         self._site.in_flight.discard(self)
         self._site.log_request(self, aborted=False)
         self.channel.requestDone(self)  # type: ignore[no-untyped-call]
+        watchers, self._watchers = self._watchers, []
+        for watcher in watchers:
+            watcher.callback(None)
 
     def connectionLost(self, reason: Failure) -> None:
         """The client went before the end (told by the channel)."""
-        if not self.finished:
-            self.finished = True
-            self._site.in_flight.discard(self)
-            self._site.log_request(self, aborted=True)
+        self._disconnected = True
+        if self.finished:
+            return
+        self._site.in_flight.discard(self)
+        self._site.log_request(self, aborted=True)
+        watchers, self._watchers = self._watchers, []
+        for watcher in watchers:
+            watcher.errback(reason)

@@ -10,9 +10,8 @@ from twisted.web.resource import Resource
 from twisted.web.server import Request
 
 from revenge.api.channel import RevengeChannel
-from revenge.api.direct import DirectRequest, response_head
+from revenge.api.direct import DirectRequest
 from revenge.api.request_head import Head
-from revenge.api.response_headers import DATE
 from revenge.api.site import RevengeSite
 from revenge.files.producers import BodyWriter
 from revenge.files.resource import (
@@ -96,9 +95,8 @@ class DirectReads:
     left to ``stream`` through twisted.web, which answers it the same way but at about
     twice the cost of a short read."""
 
-    def __init__(self, stream: InternalStreamResource, site: RevengeSite) -> None:
+    def __init__(self, stream: InternalStreamResource) -> None:
         self._stream = stream
-        self._site = site
 
     def __call__(self, head: Head, channel: RevengeChannel) -> bool:
         if head.command != b"GET" or head.version != b"HTTP/1.1" \
@@ -116,11 +114,11 @@ class DirectReads:
         read = self._stream.plain_read(media_id.decode("ascii"), headers.get(b"Range"))
         if read is None:
             return False
-        code = read.body.status
-        request = DirectRequest(channel, head, route=InternalStreamResource.ROUTE, code=code,
-                                response_head=response_head(code, [
-                                    *self._site.identity.pairs, (b"Date", DATE.now()),
-                                    *read.headers()]))
+        request = DirectRequest(channel, head, headers, route=InternalStreamResource.ROUTE)
+        if read.body.status != 200:
+            request.setResponseCode(read.body.status)
+        for name, value in read.headers():
+            request.setHeader(name, value)
         kind = read.body.kind
         read.metrics.requests[kind].inc()
         BodyWriter(cast(Request, request), read.fd, read.body.pieces,
@@ -139,7 +137,5 @@ def build_internal(library: LibraryService, *, token: str, max_ranges: int,
 
     stream = InternalStreamResource(lookup, token=token, max_ranges=max_ranges)
     routes: dict[bytes, Resource] = {b"stream": stream, b"probe": _Probe(library, token)}
-    site = RevengeSite(InternalRoutes(routes), listener="internal", timeout=timeout,
-                       log_successes=log_successes, node=node)
-    site.direct = DirectReads(stream, site)
-    return site
+    return RevengeSite(InternalRoutes(routes), listener="internal", timeout=timeout,
+                       log_successes=log_successes, node=node, direct=DirectReads(stream))

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
 from twisted.web.http import datetimeToString
-from twisted.web.http_headers import InvalidHeaderName, _nameEncoder
-from twisted.web.server import Request
+from twisted.web.http_headers import Headers, InvalidHeaderName, _nameEncoder
+
+
+class Responding(Protocol):
+    """A request being answered: twisted.web's, or a direct one (``revenge.api.direct``)."""
+
+    responseHeaders: Headers
 
 
 class _Date:
@@ -48,7 +54,7 @@ def _plain(name: bytes, value: bytes) -> bool:
     return canonical
 
 
-def stored_at_once(request: Request, name: bytes | str, value: bytes | str) -> bool:
+def stored_at_once(request: Responding, name: bytes | str, value: bytes | str) -> bool:
     """Set the header as twisted.web's ``setHeader`` would, in one call rather than four,
     when it is the usual case (bytes, ``_plain``); False, and nothing done, otherwise."""
     if type(name) is not bytes or type(value) is not bytes or not _plain(name, value):
@@ -67,8 +73,20 @@ class HeaderSet:
                 raise ValueError(f"not a canonical header line: {name!r}: {value!r}")
         self.pairs = tuple(headers.items())
 
-    def store(self, request: Request) -> None:
+    def store(self, request: Responding) -> None:
         """Set them all on ``request``'s response (replacing what was set under their names)."""
         raw = request.responseHeaders._rawHeaders
         for name, value in self.pairs:
             raw[name] = [value]
+
+
+# For browser players on other origins, on every answer to a request with an Origin.
+CORS_HEADERS = HeaderSet({
+    b"Access-Control-Allow-Origin": b"*",
+    b"Access-Control-Allow-Methods": b"GET, HEAD, POST, DELETE, OPTIONS",
+    b"Access-Control-Allow-Headers": b"Authorization, Content-Type, Range, CMCD-Request, "
+                                     b"CMCD-Object, CMCD-Status, CMCD-Session",
+    b"Access-Control-Expose-Headers": b"Content-Length, Content-Range, X-Served-From, "
+                                     b"X-Revenge-Node, Location",
+    b"Access-Control-Max-Age": b"600",
+})

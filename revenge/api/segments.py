@@ -8,21 +8,24 @@ a segment cost. Manifests and everything else stay on Klein.
 from __future__ import annotations
 
 import re
-from typing import get_args
+from typing import cast, get_args
 
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from revenge.api.channel import RevengeChannel
+from revenge.api.direct import DirectRequest
 from revenge.api.errors import error_response, playback_error_response
+from revenge.api.request_head import Head
 from revenge.api.response_headers import HeaderSet
 from revenge.blackbeard.naming import content_type
 from revenge.files.producers import BodyWriter, Memory, OnDone
 from revenge.files.ranges import FULL, parse_range
 from revenge.playback.buffer import Source
 from revenge.playback.cmcd import HEADERS as CMCD_HEADERS
-from revenge.playback.cmcd import parse_cmcd
+from revenge.playback.cmcd import Cmcd, parse_cmcd
 from revenge.playback.errors import PlaybackError, StreamRefused
 from revenge.playback.streaming import Streaming
 
@@ -37,6 +40,11 @@ _SERVED_FROM = {source: HeaderSet({**_PRIVATE, b"X-Served-From": source.encode()
                 for source in get_args(Source)}
 _RANGES = HeaderSet({b"Accept-Ranges": b"bytes"})
 _log = Logger()
+# A segment URL's query as the server signs it (the token's characters need no decoding).
+_TOKEN_QUERY = re.compile(rb"t=([0-9A-Za-z_.-]{1,128})")
+# What the direct answer leaves to twisted.web: CMCD (parsed there), interim answers.
+_NOT_DIRECT = frozenset({b"Expect", b"Cmcd-Request", b"Cmcd-Object", b"Cmcd-Status",
+                         b"Cmcd-Session"})
 
 
 def write_segment(request: Request, data: bytes, *, kind: str,
@@ -90,18 +98,44 @@ class SegmentRoute(Resource):
         if request.method not in (b"GET", b"HEAD"):
             request.setHeader(b"Allow", b"GET, HEAD")
             return error_response(request, 405, "method_not_allowed", "only GET and HEAD")
-        session_id, profile, name = (part.decode("ascii")
-                                     for part in request.segment)  # type: ignore[attr-defined]
-        serving = Deferred.fromCoroutine(self._serve(request, session_id, profile, name))
-        # A player that gave up on the segment (a seek) no longer holds its fetch: the buffer
-        # may then drop it, rather than have the transcoder make it, or go back there.
-        request.notifyFinish().addErrback(lambda _: serving.cancel())
-        return NOT_DONE_YET
-
-    async def _serve(self, request: Request, session_id: str, profile: str, name: str) -> None:
         token = (request.args.get(b"t") or [b""])[0].decode("ascii", "replace")
         cmcd = parse_cmcd(request.args.get(b"CMCD", []),
                           [v for h in CMCD_HEADERS if (v := request.getHeader(h)) is not None])
+        self._start(request, request.segment, token, cmcd)  # type: ignore[attr-defined]
+        return NOT_DONE_YET
+
+    def direct(self, head: Head, channel: RevengeChannel) -> bool:
+        """Answer a player's plain segment GET (over HTTP/1.1 keep-alive, the token its only
+        query, no CMCD) without a twisted.web Request (``revenge.api.direct``); False for
+        any other head, which ``render`` answers."""
+        if head.command != b"GET" or head.version != b"HTTP/1.1":
+            return False
+        path, _, query = head.path.partition(b"?")
+        found = None if path.endswith(b".m3u8") else SEGMENT_PATH.match(path)
+        token = _TOKEN_QUERY.fullmatch(query)
+        if found is None or token is None:
+            return False
+        headers = dict(head.headers)  # the last of each, as getHeader reads them
+        if not _NOT_DIRECT.isdisjoint(headers) \
+                or headers.get(b"Connection", b"keep-alive").lower() != b"keep-alive":
+            return False
+        request = DirectRequest(channel, head, headers, route=ROUTE)
+        # It does all a Request does for this route (and a test holds it to the same bytes).
+        self._start(cast(Request, request), found.groups(), token.group(1).decode("ascii"),
+                    None)
+        return True
+
+    def _start(self, request: Request, segment: tuple[bytes, ...], token: str,
+               cmcd: Cmcd | None) -> None:
+        session_id, profile, name = (part.decode("ascii") for part in segment)
+        serving = Deferred.fromCoroutine(
+            self._serve(request, session_id, profile, name, token, cmcd))
+        # A player that gave up on the segment (a seek) no longer holds its fetch: the buffer
+        # may then drop it, rather than have the transcoder make it, or go back there.
+        request.notifyFinish().addErrback(lambda _: serving.cancel())
+
+    async def _serve(self, request: Request, session_id: str, profile: str, name: str,
+                     token: str, cmcd: Cmcd | None) -> None:
         try:
             if not token:
                 raise StreamRefused("the stream URL carries no token", code="token_missing")

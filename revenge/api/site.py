@@ -15,7 +15,7 @@ from twisted.web.server import Request, Site
 from revenge.api.channel import SERVER, RevengeChannel, refusal, stamped
 from revenge.api.direct import DirectRequest
 from revenge.api.request_head import Head
-from revenge.api.response_headers import DATE, HeaderSet, stored_at_once
+from revenge.api.response_headers import CORS_HEADERS, DATE, HeaderSet, stored_at_once
 from revenge.jsonerror import error_body, json_error
 from revenge.observability.node import NODE_HEADER
 from revenge.observability.request_log import RequestMeter
@@ -45,15 +45,6 @@ _BAD_PATH = _BadPath()  # type: ignore[no-untyped-call]
 MAX_REQUEST_BODY = 1024 * 1024
 _BODY_TOO_LARGE = refusal(b"413 Content Too Large", "body_too_large",
                           "request bodies are limited to 1 MiB")
-CORS_HEADERS = HeaderSet({
-    b"Access-Control-Allow-Origin": b"*",
-    b"Access-Control-Allow-Methods": b"GET, HEAD, POST, DELETE, OPTIONS",
-    b"Access-Control-Allow-Headers": b"Authorization, Content-Type, Range, CMCD-Request, "
-                                     b"CMCD-Object, CMCD-Status, CMCD-Session",
-    b"Access-Control-Expose-Headers": b"Content-Length, Content-Range, X-Served-From, "
-                                     b"X-Revenge-Node, Location",
-    b"Access-Control-Max-Age": b"600",
-})
 
 
 class RevengeRequest(Request):
@@ -168,6 +159,7 @@ class RevengeSite(Site):
     def __init__(
         self, resource: IResource, *, listener: str, cors: bool = False,
         fast_route: Callable[[Request], IResource | None] | None = None,
+        direct: Callable[[Head, RevengeChannel], bool] | None = None,
         log_successes: bool = True, node: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(resource, **kwargs)  # type: ignore[no-untyped-call]
@@ -179,8 +171,9 @@ class RevengeSite(Site):
         # A hot route answered before the root resource (and Klein) is consulted.
         self.fast_route = fast_route
         self.in_flight: set[Request | DirectRequest] = set()
-        # A route's answer to the heads it can answer without a twisted.web Request.
-        self.direct: Callable[[Head, RevengeChannel], bool] | None = None
+        # A hot route's answer to the heads it takes without a twisted.web Request (True),
+        # asked before a Request is made (``revenge.api.direct``).
+        self.direct = direct
         self.node = node.encode("ascii") if node is not None else None
         # Who answers: on every response.
         self.identity = HeaderSet({b"Server": SERVER} if self.node is None

@@ -52,9 +52,8 @@ class StreamServer:
     def start(self) -> int:
         stream = InternalStreamResource(self.lookup, token=TOKEN, clock=self.clock)
         site = RevengeSite(InternalRoutes({b"stream": stream}), listener="internal",
-                           timeout=self.timeout)
-        if self.direct:
-            site.direct = DirectReads(stream, site)
+                           timeout=self.timeout,
+                           direct=DirectReads(stream) if self.direct else None)
         self.site = site
         if self.zero_copy:
             self.port = SendfilePort(0, site, 50, "127.0.0.1", reactor,
