@@ -14,6 +14,7 @@ from twisted.web.http_headers import Headers
 from zope.interface import implementer
 
 from revenge.api.request_head import Head, simple_head
+from revenge.files.zerocopy import SendfileServer
 from revenge.jsonerror import error_body
 from revenge.observability.node import NODE_HEADER
 
@@ -86,7 +87,7 @@ class RevengeChannel(HTTPChannel):
         requests (``request_head``), as ``lineReceived`` would have line by line; answered
         by the site's ``direct`` route if it takes it, else by twisted.web's."""
         if (not self.line_mode or self._buffer or self._busyReceiving or self.paused
-                or not self.persistent
+                or not self.persistent or getattr(self.transport, "disconnecting", True)
                 or self._HTTPChannel__first_line != 1
                 or self._HTTPChannel__header):  # type: ignore[attr-defined]
             return False
@@ -97,7 +98,9 @@ class RevengeChannel(HTTPChannel):
         # _buffer as they would in LineReceiver's loop.
         self._busyReceiving = True
         try:
-            direct = getattr(self.site, "direct", None)
+            # Direct answers send their bodies through the zero-copy transport's calls.
+            direct = getattr(self.site, "direct", None) \
+                if isinstance(self.transport, SendfileServer) else None
             if direct is None or not direct(head, self):
                 self._received(head)
         finally:

@@ -9,7 +9,8 @@ leaves every other to that resource.
 ``DirectRequest`` is what such a response needs of a ``Request``, with twisted.web's
 semantics: its headers are a real ``Headers`` set through ``setHeader``, its head is written
 by the channel's ``writeHeaders`` at the first ``write``, and the channel's queue, the body
-writer and the site's accounting treat it as any other request.
+writer (on the zero-copy transport, the only one a channel answers directly on) and the
+site's accounting treat it as any other request.
 """
 
 from __future__ import annotations

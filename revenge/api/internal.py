@@ -20,7 +20,6 @@ from revenge.files.resource import (
     content_type_for,
     holds_internal_token,
 )
-from revenge.files.zerocopy import SendfileServer
 from revenge.jsonerror import json_body, json_error
 from revenge.library.service import LibraryService
 from revenge.store.records import MediaRecord
@@ -100,8 +99,7 @@ class DirectReads:
 
     def __call__(self, head: Head, channel: RevengeChannel) -> bool:
         if head.command != b"GET" or head.version != b"HTTP/1.1" \
-                or not head.path.startswith(_STREAM) \
-                or not isinstance(channel.transport, SendfileServer):
+                or not head.path.startswith(_STREAM):
             return False
         media_id = head.path[len(_STREAM):]
         if not (media_id.isascii() and media_id.isalnum()):

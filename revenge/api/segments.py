@@ -12,6 +12,7 @@ from typing import cast, get_args
 
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import Logger
+from twisted.web.http import parse_qs
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
@@ -40,11 +41,6 @@ _SERVED_FROM = {source: HeaderSet({**_PRIVATE, b"X-Served-From": source.encode()
                 for source in get_args(Source)}
 _RANGES = HeaderSet({b"Accept-Ranges": b"bytes"})
 _log = Logger()
-# A segment URL's query as the server signs it (the token's characters need no decoding).
-_TOKEN_QUERY = re.compile(rb"t=([0-9A-Za-z_.-]{1,128})")
-# What the direct answer leaves to twisted.web: CMCD (parsed there), interim answers.
-_NOT_DIRECT = frozenset({b"Expect", b"Cmcd-Request", b"Cmcd-Object", b"Cmcd-Status",
-                         b"Cmcd-Session"})
 
 
 def write_segment(request: Request, data: bytes, *, kind: str,
@@ -98,36 +94,35 @@ class SegmentRoute(Resource):
         if request.method not in (b"GET", b"HEAD"):
             request.setHeader(b"Allow", b"GET, HEAD")
             return error_response(request, 405, "method_not_allowed", "only GET and HEAD")
-        token = (request.args.get(b"t") or [b""])[0].decode("ascii", "replace")
-        cmcd = parse_cmcd(request.args.get(b"CMCD", []),
-                          [v for h in CMCD_HEADERS if (v := request.getHeader(h)) is not None])
-        self._start(request, request.segment, token, cmcd)  # type: ignore[attr-defined]
+        self._start(request, request.segment, request.args)  # type: ignore[attr-defined]
         return NOT_DONE_YET
 
     def direct(self, head: Head, channel: RevengeChannel) -> bool:
-        """Answer a player's plain segment GET (over HTTP/1.1 keep-alive, the token its only
-        query, no CMCD) without a twisted.web Request (``revenge.api.direct``); False for
-        any other head, which ``render`` answers."""
+        """Answer a player's segment GET over HTTP/1.1 keep-alive without a twisted.web
+        Request (``revenge.api.direct``); False for any other head, which ``render``
+        answers."""
         if head.command != b"GET" or head.version != b"HTTP/1.1":
             return False
-        path, _, query = head.path.partition(b"?")
+        path, mark, query = head.path.partition(b"?")
         found = None if path.endswith(b".m3u8") else SEGMENT_PATH.match(path)
-        token = _TOKEN_QUERY.fullmatch(query)
-        if found is None or token is None:
+        if found is None:
             return False
         headers = dict(head.headers)  # the last of each, as getHeader reads them
-        if not _NOT_DIRECT.isdisjoint(headers) \
+        if b"Expect" in headers \
                 or headers.get(b"Connection", b"keep-alive").lower() != b"keep-alive":
             return False
         request = DirectRequest(channel, head, headers, route=ROUTE)
-        # It does all a Request does for this route (and a test holds it to the same bytes).
-        self._start(cast(Request, request), found.groups(), token.group(1).decode("ascii"),
-                    None)
+        # It does all a Request does for this route (and a test holds it to the same bytes);
+        # the query is read as twisted.web reads it.
+        self._start(cast(Request, request), found.groups(), parse_qs(query, 1) if mark else {})
         return True
 
-    def _start(self, request: Request, segment: tuple[bytes, ...], token: str,
-               cmcd: Cmcd | None) -> None:
+    def _start(self, request: Request, segment: tuple[bytes, ...],
+               args: dict[bytes, list[bytes]]) -> None:
         session_id, profile, name = (part.decode("ascii") for part in segment)
+        token = (args.get(b"t") or [b""])[0].decode("ascii", "replace")
+        cmcd = parse_cmcd(args.get(b"CMCD", []),
+                          [v for h in CMCD_HEADERS if (v := request.getHeader(h)) is not None])
         serving = Deferred.fromCoroutine(
             self._serve(request, session_id, profile, name, token, cmcd))
         # A player that gave up on the segment (a seek) no longer holds its fetch: the buffer

@@ -36,6 +36,8 @@ async def _answer(protocol: Protocol, client: socket.socket, raw: bytes) -> byte
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         head, found, body = answer.partition(b"\r\n\r\n")
+        if found and head.startswith(b"HTTP/1.1 100 "):  # an interim answer: kept, and on
+            head, found, body = body.partition(b"\r\n\r\n")
         if found:
             length = re.search(rb"\r\nContent-Length: (\d+)", head)
             assert length, head
@@ -103,10 +105,12 @@ def _cases(s: Sites) -> list[tuple[bytes, bool]]:
         (s.get(f"{s.base}/source/99.ts?t={s.token}"), True),  # 404
         (s.get(f"{s.base}/nope/1.ts?t={s.token}"), True),
         (s.get(f"/api/v1/playback/unknown/source/1.ts?t={s.token}"), True),
-        (s.get(f"{s.base}/source/1.ts"), False),  # no token: twisted.web's answer
-        (s.get(f"{segment}&CMCD=bl%3D1000"), False),
-        (s.get(segment, "CMCD-Request: bl=1000\r\n"), False),
-        (s.get(f"{s.base}/source/1.ts?t=%31"), False),
+        (s.get(f"{s.base}/source/1.ts"), True),  # no token: 403
+        (s.get(f"{segment}&CMCD=bl%3D1000%2Cmtp%3D5000"), True),  # hls.js's CMCD
+        (s.get(segment, "CMCD-Request: bl=1000\r\n"), True),
+        (s.get(f"{segment}&CMCD=bl%3Dnot-a-number"), True),
+        (s.get(f"{s.base}/source/1.ts?t=%31&t=2"), True),
+        (s.get(segment, "Expect: 100-continue\r\n"), False),
         (s.get(segment, method="DELETE"), False),
         (s.get(f"{s.base}/source/index.m3u8?t={s.token}"), False),
         (s.get(segment, "Connection: close\r\n"), False),  # the last: the connection ends
