@@ -53,7 +53,10 @@ class RevengeChannel(HTTPChannel):
     - the transport stops reading whenever the client is not reading our answers, even
       mid-request (twisted.web itself stops once a few KiB of pipelined requests wait
       behind one being answered): neither inbound nor outbound bytes grow without bound;
-    - a client that shuts its sending side still gets its answer, then the close.
+    - a client that shuts its sending side still gets its answer, then the close;
+    - a head that arrives whole and simple is read in one pass (``request_head``), and
+      answered directly by the site's ``direct`` route when it takes it
+      (``revenge.api.direct``); anything else is read line by line as twisted.web reads it.
     """
 
     maxHeaders = MAX_HEADERS
