@@ -157,7 +157,7 @@ async def test_a_reader_gone_mid_body_is_counted_aborted_and_its_file_closed(
 
     await deferToThread(read_a_little_and_go)
     await _until(lambda: _count("aborted") == aborted + 1)
-    await _until(lambda: _open_fds() == fds)
+    await _until(lambda: _open_fds() <= fds)  # its socket and its file closed
     assert server.site is not None and server.site.in_flight == set()
     await server.stop()
 
