@@ -27,6 +27,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from revenge.blackbeard.timeline import Timeline
+from revenge.children import tied
 from revenge.transcoder import metrics
 from revenge.transcoder.command import Command
 
@@ -98,8 +99,8 @@ class Encoder:
         # No working directory of its own (every path in the command is absolute): so
         # Twisted spawns with posix_spawn, not fork, whose copy of this process's page
         # tables (the segment cache: gigabytes) held the reactor ~3 ms per 100 MB.
-        self._process = process_reactor.spawnProcess(
-            _Protocol(self), command.argv[0], command.argv, env={})
+        argv = tied(command.argv)  # a paused encoder must not outlive a killed Blackbeard
+        self._process = process_reactor.spawnProcess(_Protocol(self), argv[0], argv, env={})
         metrics.ENCODERS.inc()
 
     @property
