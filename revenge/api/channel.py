@@ -31,8 +31,6 @@ def refusal(status: bytes, code: str, message: str) -> bytes:
             % (status, SERVER, len(body), body))
 
 
-
-
 _LINE_TOO_LONG = refusal(b"431 Request Header Fields Too Large", "headers_too_large",
                          "request header line too long")
 _HEAD_TOO_LARGE = refusal(b"431 Request Header Fields Too Large", "headers_too_large",
@@ -229,5 +227,3 @@ def stamped(channel: HTTPChannel, response: bytes) -> bytes:
         return response
     head, rest = response.split(b"\r\n", 1)
     return b"%s\r\n%s: %s\r\n%s" % (head, NODE_HEADER, node, rest)
-
-

@@ -31,7 +31,20 @@ if TYPE_CHECKING:
     from revenge.api.request_head import Head
 
 _log = Logger()
-_HTML = b"text/html"  # twisted.web's default Content-Type, should a route set none
+
+
+def directable(head: Head) -> dict[bytes, bytes] | None:
+    """The request headers of ``head`` (the last of each, by canonical name, as
+    ``getHeader`` reads them) when a direct answer can take it: a GET over HTTP/1.1 that
+    keeps the connection and asks no interim answer (``Expect``), the only kind of request
+    ``DirectRequest`` answers as twisted.web would; None for any other."""
+    if head.command != b"GET" or head.version != b"HTTP/1.1":
+        return None
+    headers = dict(head.headers)
+    if b"Expect" in headers \
+            or headers.get(b"Connection", b"keep-alive").lower() != b"keep-alive":
+        return None
+    return headers
 
 
 class DirectRequest:
@@ -92,17 +105,15 @@ class DirectRequest:
         if not self.startedWriting:
             self.startedWriting = True
             headers = self.responseHeaders
-            if self.code not in NO_BODY_CODES:
-                if not headers.hasHeader(b"Content-Type"):
-                    headers.setRawHeaders(b"Content-Type", [_HTML])
-                if not headers.hasHeader(b"Content-Length"):
-                    # twisted.web would chunk it; a direct route always says its length.
-                    _log.error("a direct response without Content-Length on {route}",
-                               route=self.route)
-                    transport = self.channel.transport
-                    if transport is not None:
-                        transport.abortConnection()  # type: ignore[attr-defined]
-                    return
+            if self.code not in NO_BODY_CODES and not headers.hasHeader(b"Content-Length"):
+                # twisted.web would chunk it; a direct route always says its length (and
+                # its type: twisted.web's text/html default is not reproduced).
+                _log.error("a direct response without Content-Length on {route}",
+                           route=self.route)
+                transport = self.channel.transport
+                if transport is not None:
+                    transport.abortConnection()  # type: ignore[attr-defined]
+                return
             self.channel.writeHeaders(self.clientproto, b"%d" % self.code, self.code_message,
                                       headers)
         self.sentLength += len(data)

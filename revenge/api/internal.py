@@ -10,7 +10,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import Request
 
 from revenge.api.channel import RevengeChannel
-from revenge.api.direct import DirectRequest
+from revenge.api.direct import DirectRequest, directable
 from revenge.api.request_head import Head
 from revenge.api.site import RevengeSite
 from revenge.files.producers import BodyWriter
@@ -81,32 +81,28 @@ class InternalRoutes(Resource):
 
 
 _STREAM = b"/internal/stream/"
-# Headers whose meaning the direct reads do not take on (preconditions, interim answers):
-# a head with any of them, or with a Connection other than keep-alive, goes to twisted.web.
-_NOT_DIRECT = frozenset({b"If-Match", b"If-None-Match", b"If-Modified-Since",
-                         b"If-Unmodified-Since", b"If-Range", b"Expect"})
+# Preconditions: a head with any of them goes to twisted.web.
+_CONDITIONAL = frozenset({b"If-Match", b"If-None-Match", b"If-Modified-Since",
+                          b"If-Unmodified-Since", b"If-Range"})
 
 
 class DirectReads:
-    """Blackbeard's reads, and any plain read of ``/internal/stream/{id}`` (a GET over
-    HTTP/1.1 keep-alive with the token, of the whole file or one range, nothing
-    conditional), answered from the parsed head (``revenge.api.direct``); any other head is
-    left to ``stream`` through twisted.web, which answers it the same way (a short read
-    there costs about 1.4 times the CPU: ``benchmarks/request_cost``)."""
+    """Blackbeard's reads, and any plain read of ``/internal/stream/{id}`` (a ``directable``
+    head with the token, for the whole file or one range, nothing conditional), answered
+    from the parsed head (``revenge.api.direct``); any other head is left to ``stream``
+    through twisted.web, which answers it the same way (a short read there costs about 1.4
+    times the CPU: ``benchmarks/request_cost``)."""
 
     def __init__(self, stream: InternalStreamResource) -> None:
         self._stream = stream
 
     def __call__(self, head: Head, channel: RevengeChannel) -> bool:
-        if head.command != b"GET" or head.version != b"HTTP/1.1" \
-                or not head.path.startswith(_STREAM):
+        headers = directable(head)
+        if headers is None or not head.path.startswith(_STREAM):
             return False
         media_id = head.path[len(_STREAM):]
-        if not (media_id.isascii() and media_id.isalnum()):
-            return False
-        headers = dict(head.headers)  # the last of each, as getHeader reads them
-        if not _NOT_DIRECT.isdisjoint(headers) \
-                or headers.get(b"Connection", b"keep-alive").lower() != b"keep-alive" \
+        if not (media_id.isascii() and media_id.isalnum()) \
+                or not _CONDITIONAL.isdisjoint(headers) \
                 or not self._stream.admits(headers.get(b"X-Revenge-Internal-Token", b"")):
             return False
         read = self._stream.plain_read(media_id.decode("ascii"), headers.get(b"Range"))

@@ -17,7 +17,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from revenge.api.channel import RevengeChannel
-from revenge.api.direct import DirectRequest
+from revenge.api.direct import DirectRequest, directable
 from revenge.api.errors import error_response, playback_error_response
 from revenge.api.request_head import Head
 from revenge.api.response_headers import HeaderSet
@@ -98,18 +98,15 @@ class SegmentRoute(Resource):
         return NOT_DONE_YET
 
     def direct(self, head: Head, channel: RevengeChannel) -> bool:
-        """Answer a player's segment GET over HTTP/1.1 keep-alive without a twisted.web
+        """Answer a player's segment GET (a ``directable`` head) without a twisted.web
         Request (``revenge.api.direct``); False for any other head, which ``render``
         answers."""
-        if head.command != b"GET" or head.version != b"HTTP/1.1":
+        headers = directable(head)
+        if headers is None:
             return False
         path, mark, query = head.path.partition(b"?")
         found = None if path.endswith(b".m3u8") else SEGMENT_PATH.match(path)
         if found is None:
-            return False
-        headers = dict(head.headers)  # the last of each, as getHeader reads them
-        if b"Expect" in headers \
-                or headers.get(b"Connection", b"keep-alive").lower() != b"keep-alive":
             return False
         request = DirectRequest(channel, head, headers, route=ROUTE)
         # It does all a Request does for this route (and a test holds it to the same bytes);

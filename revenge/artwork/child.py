@@ -19,7 +19,7 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
 
-from revenge.children import tied
+from revenge.children import spawn
 from revenge.halt import Halt
 
 NICENESS = 19  # the lowest: a scheduler weight of 15 against an encoder's 1024 (nice 10: 110)
@@ -41,7 +41,7 @@ async def run_child(halt: Halt, argv: Sequence[str], *, reactor: IReactorProcess
     """Run ``argv`` niced under ``halt``; raise ``ArtworkFailed`` unless it did its work."""
     if halt.stopped:
         raise ArtworkFailed(f"making artwork of {what} was stopped")
-    child = Child(tied(niced(argv)), reactor=reactor, clock=clock, timeout=timeout, what=what)
+    child = Child(niced(argv), reactor=reactor, clock=clock, timeout=timeout, what=what)
     halt.running = child
     try:
         await child.done
@@ -63,7 +63,7 @@ class Child(ProcessProtocol):
         self._process: IProcessTransport | None = None
         self._deadline: IDelayedCall | None = clock.callLater(timeout, self._expire)
         try:
-            self._process = reactor.spawnProcess(self, argv[0], list(argv), env={})
+            self._process = spawn(reactor, self, argv)
         except OSError as e:
             self.processEnded(Failure(e))
 

@@ -28,7 +28,7 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import ProcessProtocol
 from twisted.python.failure import Failure
 
-from revenge.children import tied
+from revenge.children import spawn
 from revenge.subtitles.errors import ExtractionFailed
 
 # ffmpeg's error lines kept for the message (the last few, each cut short).
@@ -106,8 +106,7 @@ class Extraction:
         self._paths = sorted((a for a in argv[1:] if a.startswith("/")), key=len, reverse=True)
         self.alive_now()
         try:
-            tied_argv = tied(argv)
-            self._process = reactor.spawnProcess(_Watched(self), tied_argv[0], tied_argv, env={})
+            self._process = spawn(reactor, _Watched(self), argv)
         except OSError as e:
             self.ended(Failure(e), [])
 

@@ -21,13 +21,13 @@ from typing import Any
 import attrs
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ProcessDone, ProcessExitedAlready
-from twisted.internet.interfaces import IReactorProcess, IReactorTime
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import ProcessProtocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from revenge.blackbeard.timeline import Timeline
-from revenge.children import tied
+from revenge.children import spawn
 from revenge.transcoder import metrics
 from revenge.transcoder.command import Command
 
@@ -95,12 +95,8 @@ class Encoder:
         self._tail: list[str] = []
         self._alive = True
         self._clock: IReactorTime = reactor
-        process_reactor: IReactorProcess = reactor
-        # No working directory of its own (every path in the command is absolute): so
-        # Twisted spawns with posix_spawn, not fork, whose copy of this process's page
-        # tables (the segment cache: gigabytes) held the reactor ~3 ms per 100 MB.
-        argv = tied(command.argv)  # a paused encoder must not outlive a killed Blackbeard
-        self._process = process_reactor.spawnProcess(_Protocol(self), argv[0], argv, env={})
+        # Every path in the command is absolute; a paused encoder dies with its Blackbeard.
+        self._process = spawn(reactor, _Protocol(self), command.argv)
         metrics.ENCODERS.inc()
 
     @property

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from revenge.children import _setpriv, tied
+from revenge.children import SETPRIV, tied
 
 REPOSITORY = str(Path(__file__).resolve().parents[2])
 PARENT = """
@@ -38,7 +38,7 @@ def _cmdline(pid: int) -> bytes:
         return f.read()
 
 
-@pytest.mark.skipif(_setpriv() is None, reason="no setpriv with --pdeathsig on this machine")
+@pytest.mark.skipif(SETPRIV is None, reason="no setpriv with --pdeathsig on this machine")
 def test_a_paused_child_dies_with_its_killed_parent() -> None:
     parent = subprocess.Popen([sys.executable, "-c", PARENT], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, env={**os.environ,
