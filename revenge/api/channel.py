@@ -14,6 +14,7 @@ from twisted.web.http_headers import Headers
 from zope.interface import implementer
 
 from revenge.api.request_head import Head, simple_head
+from revenge.files.delivery import Deliveries
 from revenge.files.zerocopy import SendfileServer
 from revenge.jsonerror import error_body
 from revenge.observability.node import NODE_HEADER
@@ -65,6 +66,10 @@ class RevengeChannel(HTTPChannel):
     _idle_call: IDelayedCall | None = None
     _host: IAddress | None = None
     _peer: IAddress | None = None
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.deliveries = Deliveries()  # how long the client takes for each response
 
     def getHost(self) -> IAddress:
         # Asked by every request (twisted.web's Request.__init__), each time a getsockname

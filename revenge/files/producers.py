@@ -22,9 +22,10 @@ from twisted.python.failure import Failure
 from twisted.web.server import Request
 from zope.interface import implementer
 
-from revenge.files.metrics import ACTIVE_STREAMS
+from revenge.files.delivery import Deliveries
+from revenge.files.metrics import Writing
 from revenge.files.ranges import ByteRange
-from revenge.files.zerocopy import SendfileServer, TruncatedFile, time_delivery
+from revenge.files.zerocopy import SendfileServer, TruncatedFile
 
 CHUNK = 64 * 1024
 # Progress is reported (metrics, the request's sentLength) at least this often, so a long
@@ -60,7 +61,7 @@ class BodyWriter:
     ``bytes_read`` counts what was taken from the file so far: read into memory by the
     copying producer, or handed to the kernel by ``os.sendfile``. ``on_bytes`` hears the
     same count in steps (for metrics). ``on_done(size, seconds)`` hears, once the body is
-    complete, how long the client took for it (``zerocopy.time_delivery``).
+    complete, how long the client took for it (``revenge.files.delivery``).
     """
 
     def __init__(self, request: Request, fd: int | None, pieces: Sequence[Piece], *,
@@ -100,7 +101,7 @@ class BodyWriter:
 
     def start(self) -> None:
         """Begin writing; the response headers are set already."""
-        ACTIVE_STREAMS.inc()
+        Writing.now += 1
         transport = getattr(self.request.channel, "transport", None)
         if isinstance(transport, SendfileServer):
             # From here to the end a region is always queued, and the transport fails it if
@@ -187,7 +188,8 @@ class BodyWriter:
     def finish(self) -> None:
         """The body is complete."""
         if not self.closed:
-            transport = self._transport or getattr(self.request.channel, "transport", None)
+            channel = self.request.channel  # gone from a Request once finished
+            transport = self._transport or getattr(channel, "transport", None)
             self.close()
             self.request.finish()
             if self._on_done is not None:
@@ -195,8 +197,10 @@ class BodyWriter:
                     + self._copied
                 elapsed = time.monotonic() - self._started
                 done = self._on_done
-                time_delivery(transport, size, elapsed, self._clock,
-                              lambda seconds: done(size, seconds))
+                # The connection's own (``RevengeChannel``), so that one check waits at a time
+                deliveries = getattr(channel, "deliveries", None) or Deliveries()
+                deliveries.time(transport, size, elapsed, self._clock,
+                                lambda seconds: done(size, seconds))
 
     def abort(self) -> None:
         """The body cannot be completed: close the file and cut the connection, so the
@@ -215,7 +219,7 @@ class BodyWriter:
                 self._copied = self.bytes_read
                 self._transport = None
             self.closed = True
-            ACTIVE_STREAMS.dec()
+            Writing.now -= 1
             if self._fd is not None:
                 os.close(self._fd)
 

@@ -15,13 +15,9 @@ ffmpeg, a phone in a pocket) would hold its socket and file forever.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import socket
-import struct
-import termios
 from collections import deque
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -31,40 +27,11 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from revenge.files.delivery import unacknowledged
+
 _PER_WAKEUP = 4 * 1024 * 1024  # bytes sent per writable event before yielding to the reactor
 _CHECKS = 4  # progress checks per write timeout: a stall is cut within 1.25 of it
 _log = Logger()
-
-
-def _unacknowledged(sock: socket.socket) -> int:
-    """Bytes in the kernel's send queue the client has not acknowledged (0 if unknown)."""
-    try:
-        raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
-    except (OSError, ValueError):
-        return 0
-    return int(struct.unpack("i", raw)[0])
-
-
-def time_delivery(transport: object, size: int, elapsed: float, clock: IReactorTime,
-                  report: Callable[[float], None], *, wait: float = 0.05) -> None:
-    """Tell ``report`` how many seconds the client took for the last ``size`` bytes written
-    to it, the last of them ``elapsed`` seconds after the first.
-
-    The write ends when the kernel has the bytes, not the client: a slow client's socket
-    buffer can hold a good part of a segment. What is still unacknowledged is read once
-    (and, while much is, again after waits doubling from 50 ms, at most 7 times), and the
-    rest of the time extrapolated from the pace so far.
-    """
-    try:
-        queued = _unacknowledged(transport.getHandle())  # type: ignore[attr-defined]
-    except AttributeError:  # not a socket transport, or closed since (it drops its socket)
-        queued = 0
-    if queued * 4 <= size or wait > 3.2:
-        done = max(1, size - queued)
-        report(elapsed * size / done)
-        return
-    clock.callLater(wait, time_delivery, transport, size, elapsed + wait, clock, report,
-                    wait=wait * 2)
 
 
 class TruncatedFile(OSError):
@@ -189,7 +156,7 @@ class SendfileServer(tcp.Server):
             return  # armed again by the next write
         assert self._write_timeout is not None
         now = self._clock.seconds()
-        seen = (self._sent, _unacknowledged(self.socket))
+        seen = (self._sent, unacknowledged(self.socket))
         if seen[0] != self._seen[0] or seen[1] < self._seen[1]:
             self._progress_at = now
         self._seen = seen
@@ -232,21 +199,42 @@ class SendfileServer(tcp.Server):
         return sent
 
     def _send_more(self, data: bytes) -> int | error.ConnectionLost:
-        # A region follows: MSG_MORE lets the kernel put these few bytes in the same segment
-        # as its first bytes (what nginx's tcp_nopush does, without a cork to forget).
+        # A region follows. One of memory (a segment) leaves in the same ``sendmsg`` as these
+        # bytes (its head): one system call, and one pass through TCP, for the response.
+        # Before a file region, MSG_MORE lets the kernel put these few bytes in the same
+        # segment as its first bytes (what nginx's tcp_nopush does, without a cork to forget).
+        head = data[: self.SEND_LIMIT]
+        region = self._regions[0]
         try:
-            return self.socket.send(data[: self.SEND_LIMIT], socket.MSG_MORE)
+            if region.memory is None:
+                return self.socket.send(head, socket.MSG_MORE)
+            start = region.offset
+            sent = self.socket.sendmsg(
+                [head, region.memory[start : start + min(region.remaining, _PER_WAKEUP)]])
         except BlockingIOError:
             return 0
         except OSError as e:
             if e.errno == errno.ENOBUFS:
                 return 0
             return error.ConnectionLost(e.strerror)
+        body = sent - len(head)
+        if body <= 0:
+            return sent
+        # The region's share; it is completed (its Deferred fired) by _send_regions, once
+        # Twisted's buffer has accounted for the head.
+        region.offset += body
+        region.remaining -= body
+        self._sent += body
+        return len(head)
 
     def _send_regions(self) -> Exception | None:
         sent = 0
         while self._regions and self._buffer_empty() and sent < _PER_WAKEUP:
             region = self._regions[0]
+            if region.remaining == 0:  # sent with the head before it (_send_more)
+                self._regions.popleft()
+                region.done.callback(None)
+                continue
             size = min(region.remaining, _PER_WAKEUP)
             try:
                 if region.memory is not None:

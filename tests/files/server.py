@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
+from prometheus_client import REGISTRY
 from twisted.internet import reactor, tcp
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -20,6 +21,13 @@ from revenge.files.resource import InternalStreamResource, MediaFile
 from revenge.files.zerocopy import SendfilePort
 
 TOKEN = "internal-secret"
+
+
+def active_streams() -> float:
+    """``revenge_stream_active`` as a scrape reads it."""
+    value = REGISTRY.get_sample_value("revenge_stream_active")
+    assert value is not None
+    return value
 
 
 @attrs.frozen

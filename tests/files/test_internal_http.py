@@ -16,8 +16,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
-from revenge.files.metrics import ACTIVE_STREAMS
-from tests.files.server import TOKEN, StreamServer
+from tests.files.server import TOKEN, StreamServer, active_streams
 
 DATA = bytes(range(256)) * 40
 
@@ -191,13 +190,13 @@ def _big(tmp_path: Path) -> Path:
 async def test_a_stalled_reader_is_cut_off_and_its_file_closed(tmp_path: Path) -> None:
     running = StreamServer({"big": _big(tmp_path)}, write_timeout=0.5)
     port = running.start()
-    before = ACTIVE_STREAMS._value.get()
+    before = active_streams()
     client = socket.create_connection(("127.0.0.1", port))
     try:
         client.sendall(get("/internal/stream/big"))
         await deferToThread(client.recv, 65536)  # and then nothing more
-        await _until(lambda: ACTIVE_STREAMS._value.get() == before + 1, "the response")
-        await _until(lambda: ACTIVE_STREAMS._value.get() == before, "the cut-off")
+        await _until(lambda: active_streams() == before + 1, "the response")
+        await _until(lambda: active_streams() == before, "the cut-off")
     finally:
         client.close()
         await running.stop()
@@ -209,7 +208,7 @@ async def test_a_slow_reader_that_keeps_reading_is_not_cut_off(tmp_path: Path) -
     # socket writable within the timeout; the acknowledged bytes still count as progress.
     running = StreamServer({"big": _big(tmp_path)}, write_timeout=0.5)
     port = running.start()
-    before = ACTIVE_STREAMS._value.get()
+    before = active_streams()
     client = socket.create_connection(("127.0.0.1", port))
 
     def read_slowly() -> int:
@@ -224,7 +223,7 @@ async def test_a_slow_reader_that_keeps_reading_is_not_cut_off(tmp_path: Path) -
         client.sendall(get("/internal/stream/big"))
         taken = await deferToThread(read_slowly)
         assert taken > 256 * 1024  # kept reading (its pace varies with the machine's load)
-        assert ACTIVE_STREAMS._value.get() == before + 1
+        assert active_streams() == before + 1
     finally:
         client.close()
         await running.stop()

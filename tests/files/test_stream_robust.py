@@ -17,8 +17,14 @@ from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
 from revenge.files import producers as body_module
-from revenge.files.metrics import ACTIVE_STREAMS
-from tests.files.server import TOKEN, StreamServer, fetch_blocking, parts, raw_blocking
+from tests.files.server import (
+    TOKEN,
+    StreamServer,
+    active_streams,
+    fetch_blocking,
+    parts,
+    raw_blocking,
+)
 
 SIZE = 5000
 DATA = bytes(i % 251 for i in range(SIZE))
@@ -211,7 +217,7 @@ async def test_a_disconnect_stops_the_work_and_closes_the_file(
     running = StreamServer({"big": big}, zero_copy=zero_copy)
     port = running.start()
     writers = _writers(monkeypatch)
-    before = ACTIVE_STREAMS._value.get()
+    before = active_streams()
     client = socket.create_connection(("127.0.0.1", port))
     client.sendall(f"GET /internal/stream/big HTTP/1.1\r\nHost: x\r\n"
                    f"X-Revenge-Internal-Token: {TOKEN}\r\n\r\n".encode())
@@ -223,7 +229,7 @@ async def test_a_disconnect_stops_the_work_and_closes_the_file(
         await _until(lambda: writers[0].closed, "the file to be closed")
         assert _open_files(big) == 0
         assert writers[0].bytes_read < 256 * 1024 * 1024
-        assert ACTIVE_STREAMS._value.get() == before
+        assert active_streams() == before
     finally:
         await running.stop()
 

@@ -15,11 +15,10 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 from twisted.internet.protocol import Protocol, ServerFactory
-from twisted.internet.task import Clock
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
-from revenge.files.zerocopy import SendfilePort, SendfileServer, time_delivery
+from revenge.files.zerocopy import SendfilePort, SendfileServer
 from tests.loopback import port_number, stop_listening
 
 DATA = bytes(range(256)) * 8
@@ -41,20 +40,37 @@ class _Seen:
     fired_by_release: bool | None = None
     writing_after: bool | None = None
     late_region: Failure | None = None
+    sends: list[str] = attrs.field(factory=list)  # the socket's send calls, by name
     lost: Deferred[None] = attrs.field(factory=Deferred)
 
 
+class _CountingSocket:
+    """A socket that counts the calls that send."""
+
+    def __init__(self, sock: socket.socket, calls: list[str]) -> None:
+        self._sock = sock
+        self._calls = calls
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("send", "sendmsg", "sendall"):
+            self._calls.append(name)
+        return getattr(self._sock, name)
+
+
 class _HeadAndRegion(Protocol):
-    def __init__(self, seen: _Seen, fd: int) -> None:
+    def __init__(self, seen: _Seen, fd: int, *, memory: bool = False) -> None:
         self.seen = seen
         self.fd = fd
+        self.memory = memory
 
     def connectionMade(self) -> None:
         transport = self.transport
         assert isinstance(transport, SendfileServer)
+        transport.socket = _CountingSocket(transport.socket, self.seen.sends)
         transport.hold()
         transport.write(b"head:")
-        sent = transport.sendfile(self.fd, 0, len(DATA))
+        sent = transport.send_buffer(DATA) if self.memory \
+            else transport.sendfile(self.fd, 0, len(DATA))
         self.seen.fired_while_held = sent.called
         transport.release()
         self.seen.fired_by_release = sent.called
@@ -69,12 +85,12 @@ class _HeadAndRegion(Protocol):
         self.seen.lost.callback(None)
 
 
-async def _serve_once(tmp_path: Path) -> tuple[bytes, _Seen]:
+async def _serve_once(tmp_path: Path, *, memory: bool = False) -> tuple[bytes, _Seen]:
     path = tmp_path / "m.bin"
     path.write_bytes(DATA)
     fd = os.open(path, os.O_RDONLY)
     seen = _Seen()
-    factory: Any = ServerFactory.forProtocol(lambda: _HeadAndRegion(seen, fd))
+    factory: Any = ServerFactory.forProtocol(lambda: _HeadAndRegion(seen, fd, memory=memory))
     port = SendfilePort(0, factory, 50, "127.0.0.1", reactor)
     port.startListening()
     try:
@@ -96,19 +112,14 @@ async def test_held_writes_leave_together_from_the_releasing_call(tmp_path: Path
 
 
 @pytest_twisted.ensureDeferred
+async def test_a_head_and_the_memory_after_it_leave_in_one_system_call(tmp_path: Path) -> None:
+    answer, seen = await _serve_once(tmp_path, memory=True)
+    assert answer == b"head:" + DATA
+    assert seen.fired_by_release is True
+    assert seen.sends == ["sendmsg"]  # not a send of the head, then one of the body
+
+
+@pytest_twisted.ensureDeferred
 async def test_a_region_after_the_connection_is_gone_fails_at_once(tmp_path: Path) -> None:
     _, seen = await _serve_once(tmp_path)
     assert seen.late_region is not None and seen.late_region.check(ConnectionLost)
-
-
-def test_timing_a_delivery_on_a_connection_closed_since_reports_what_it_knows() -> None:
-    """A closed ``tcp.Server`` drops its socket, so ``getHandle`` raises: a delivery timed
-    on it ends with the time measured, not an error in a timer."""
-
-    class Closed:
-        def getHandle(self) -> object:
-            raise AttributeError("socket")
-
-    reported: list[float] = []
-    time_delivery(Closed(), 1000, 0.25, Clock(), reported.append)
-    assert reported == [0.25]
