@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import attrs
 from twisted.internet.interfaces import IReactorTime
@@ -23,13 +23,13 @@ from revenge.playback import metrics
 EvictionReason = Literal["pressure", "emergency", "memory"]
 
 
-@attrs.frozen
-class SegmentKey:
-    """What a segment is: the same key always means the same bytes."""
+class SegmentKey(NamedTuple):
+    """What a segment is: the same key always means the same bytes. A tuple, so that its
+    hash and comparison (several per segment served) are the C tuple's."""
 
     media: str
     profile: str
-    index: int
+    number: int  # the segment's (``index`` is a tuple's method)
 
 
 @attrs.frozen

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from revenge.blackbeard.contract import AudioProfile, VideoProfile
 from revenge.blackbeard.interface import ITranscoder, MediaFailed, TranscoderError
@@ -162,8 +163,8 @@ class Streaming:
         kind = "audio" if isinstance(rendition, AudioProfile) else "video"
         # Before this request's fetch: what the player left is let go of first.
         session.requests.jump(kind, index)
-        delivery, served = await session.requests.hold(kind, index, Deferred.fromCoroutine(
-            self._fetch(session, shared, index, profile, rendition)))
+        delivery, served = await session.requests.hold(
+            kind, index, self._fetch(session, shared, index, profile, rendition))
         self._account(session, delivery, started, audio=isinstance(rendition, AudioProfile),
                       seconds=timeline.length(index))
         if not session.ladder.video or not isinstance(rendition, AudioProfile):
@@ -177,33 +178,48 @@ class Streaming:
                       bytes=len(delivery.data))
         return delivery, session
 
-    async def _fetch(self, session: Session, shared: SharedTranscode, index: int, profile: str,
-                     rendition: VideoProfile | AudioProfile | None) -> tuple[Delivery, str]:
+    def _fetch(self, session: Session, shared: SharedTranscode, index: int, profile: str,
+               rendition: VideoProfile | AudioProfile | None) -> Deferred[tuple[Delivery, str]]:
+        # Deferreds, not coroutines: a segment at hand is then one callback, not a coroutine
+        # run by its own Deferred (a cached segment's whole bookkeeping is Python per request).
         if isinstance(rendition, AudioProfile):
-            try:
-                return await shared.buffer.get(index, rendition.name), rendition.name
-            except TranscoderError as e:
-                raise _failed(session, e) from None
-        return await self._video_segment(session, shared, index, profile)
+            name = rendition.name
 
-    async def _video_segment(self, session: Session, shared: SharedTranscode, index: int,
-                             profile: str) -> tuple[Delivery, str]:
-        adapter = session.adapter
-        chosen: Variant | None = adapter.profile_for(None if profile == AUTO else profile)
-        last_error: Exception | None = None
-        while chosen is not None:
-            try:
-                return await shared.buffer.get(index, chosen.name), chosen.name
-            except TranscoderError as e:
-                last_error = e
-                session.stats.errors += 1
-                adapter.segment_failed()
-                _log.warn("segment {index} ({profile}) of session {session} failed: {error}",
-                          index=index, profile=chosen.name, session=session.id, error=str(e))
-                chosen = adapter.lower_than(chosen)
-        if isinstance(last_error, MediaFailed):
-            raise Unplayable(str(last_error))
-        raise TranscoderFailed("no profile could make this segment", code="segment_unavailable")
+            def audio_failed(failure: Failure) -> Failure:
+                failure.trap(TranscoderError)
+                error = failure.value
+                assert isinstance(error, TranscoderError)
+                return Failure(_failed(session, error))
+
+            return shared.buffer.get(index, name).addCallbacks(
+                lambda delivery: (delivery, name), audio_failed)
+        chosen = session.adapter.profile_for(None if profile == AUTO else profile)
+        return self._video_segment(session, shared, index, chosen, None)
+
+    def _video_segment(self, session: Session, shared: SharedTranscode, index: int,
+                       chosen: Variant | None, last_error: BaseException | None
+                       ) -> Deferred[tuple[Delivery, str]]:
+        """The segment in profile ``chosen``, else in the next lower one that can make it."""
+        if chosen is None:
+            if isinstance(last_error, MediaFailed):
+                return fail(Unplayable(str(last_error)))
+            return fail(TranscoderFailed("no profile could make this segment",
+                                         code="segment_unavailable"))
+        variant = chosen
+
+        def failed(failure: Failure) -> Deferred[tuple[Delivery, str]]:
+            failure.trap(TranscoderError)
+            session.stats.errors += 1
+            adapter = session.adapter
+            adapter.segment_failed()
+            _log.warn("segment {index} ({profile}) of session {session} failed: {error}",
+                      index=index, profile=variant.name, session=session.id,
+                      error=str(failure.value))
+            return self._video_segment(session, shared, index, adapter.lower_than(variant),
+                                       failure.value)
+
+        return shared.buffer.get(index, variant.name).addCallbacks(
+            lambda delivery: (delivery, variant.name), failed)
 
     def _account(self, session: Session, delivery: Delivery, started: float, *,
                  audio: bool, seconds: float) -> None:
