@@ -1,6 +1,7 @@
 """Segment delivery from the cache: 200 paced players, then saturation, beside nginx.
 
     .venv/bin/python -m benchmarks.segments [--players 200] [--seconds 4] [--rounds 5]
+        [--before CHECKOUT]
 
 Makes a 60 s 720p clip whose 6 s segments are about 2 MiB, starts ``twistd revenge``
 (server pinned to core 0, clients to core 1; no background artwork), plays it once to fill
@@ -13,11 +14,16 @@ the transcode cache, then:
    segments/s, MB/s, p50/p99 latency and server CPU seconds per GB; in turns with nginx
    serving the same segment files from disk, when nginx is installed (``apt-get install
    nginx-light``), ``--rounds`` each, and the medians of the round-by-round ratios.
+
+``--before`` names another checkout (``git worktree add /tmp/before HEAD~3``): a second
+server of that code goes through the same steps, and its rounds are interleaved with this
+one's and nginx's, so that a before/after is measured under the same machine's weather.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -27,6 +33,7 @@ import threading
 import time
 from pathlib import Path
 
+import attrs
 import m3u8
 
 from benchmarks.httpload import Connection, cpu_seconds, hammer, rss_bytes
@@ -118,31 +125,47 @@ def saturate(name: str, port: int, paths: list[str], pid: int,
     return rate, per_gb
 
 
-def side_by_side(server: Server, warm: list[str], segments: Path, work: Path,
+@attrs.frozen
+class Contender:
+    """A server under saturation: its name, port, segment paths and pid."""
+
+    name: str
+    port: int
+    paths: list[str]
+    pid: int
+
+
+def side_by_side(ours: list[Contender], segments: Path, work: Path,
                  args: argparse.Namespace) -> None:
-    """Revenge and nginx in turns, ``--rounds`` each; the medians of the round-by-round
-    ratios (the machine's speed drifts more between rounds than within one)."""
+    """Each of ``ours`` (this checkout; the ``--before`` one first, if any) and nginx in
+    turns, ``--rounds`` each; the medians of the round-by-round ratios (the machine's speed
+    drifts more between rounds than within one)."""
     started = nginx(segments, work)
-    assert server.process is not None
     if started is None:
         print("   nginx: not installed (apt-get install nginx-light)")
-        saturate("revenge", server.port, warm, server.process.pid, args.seconds)
+        for contender in ours:
+            saturate(contender.name, contender.port, contender.paths, contender.pid,
+                     args.seconds)
         return
     process, port = started
-    rates, costs = [], []
+    theirs = Contender("nginx", port, [f"/{n}.ts" for n in range(len(ours[0].paths))],
+                       process.pid)
+    ratios: dict[str, list[tuple[float, float]]] = {c.name: [] for c in ours}
     try:
         for _ in range(args.rounds):
-            ours = saturate("revenge", server.port, warm, server.process.pid, args.seconds)
-            theirs = saturate("nginx", port, [f"/{n}.ts" for n in range(len(warm))],
-                              process.pid, args.seconds)
-            rates.append(ours[0] / theirs[0])
-            costs.append(ours[1] / theirs[1])
+            figures = {c.name: saturate(c.name, c.port, c.paths, c.pid, args.seconds)
+                       for c in [*ours, theirs]}
+            for contender in ours:
+                mine, yardstick = figures[contender.name], figures["nginx"]
+                ratios[contender.name].append((mine[0] / yardstick[0],
+                                               mine[1] / yardstick[1]))
     finally:
         process.terminate()
         process.wait()
-    print(f"Revenge / nginx, median of {args.rounds} rounds: segments/s "
-          f"{statistics.median(rates):.2f} (target >= 0.9), CPU-s/GB "
-          f"{statistics.median(costs):.2f} (target <= 1.2)")
+    for name, pairs in ratios.items():
+        print(f"{name} / nginx, median of {args.rounds} rounds: segments/s "
+              f"{statistics.median(r for r, _ in pairs):.2f} (target >= 0.9), CPU-s/GB "
+              f"{statistics.median(c for _, c in pairs):.2f} (target <= 1.2)")
 
 
 def nginx(root: Path, work: Path) -> tuple[subprocess.Popen[bytes], int] | None:
@@ -172,42 +195,68 @@ http {{ access_log off; sendfile on; keepalive_requests 100000;
     return process, port
 
 
+def server_of(work: Path, media: Path, name: str, args: argparse.Namespace,
+              checkout: str | None = None) -> Server:
+    """A ``twistd revenge`` (to start) on the server's core, of this checkout or of
+    ``checkout``."""
+    data = work / f"data-{name}"
+    token = admin_token(data)
+    config = work / f"{name}.toml"
+    # No posters or previews: their niced ffmpeg would share the server's core (and
+    # its CPU count) with the deliveries measured here.
+    config.write_text(f"[playback]\nmax_sessions_per_user = {args.players + 10}\n"
+                      "[artwork]\nbackground = false\n")
+    server = Server(work / f"run-{name}", ["--media", str(media), "--data-dir", str(data),
+                                           "--config", str(config)], token=token)
+    # env's PYTHONPATH wins over the one Server gives; env and taskset exec in place.
+    within = ["env", f"PYTHONPATH={Path(checkout).resolve()}"] if checkout else []
+    server.args = [*within, "taskset", "-c", SERVER_CORE, *server.args]
+    return server
+
+
+def warmed(server: Server) -> tuple[str, list[str]]:
+    """The media's id and a session's segment paths, once every segment is cached."""
+    wait_for(lambda: server.get("/api/v1/media").json()["total"] == 1, what="scan")
+    media_id = server.get("/api/v1/media").json()["items"][0]["id"]
+    warm = session_urls(server, media_id)
+    for url in warm:
+        http("GET", server.url(url), timeout=120)
+    return media_id, warm
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--players", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--paced-seconds", type=float, default=30.0)
+    parser.add_argument("--before", metavar="CHECKOUT",
+                        help="another checkout of Revenge (a git worktree of the previous "
+                             "state) measured in the same rounds, for a before/after")
     args = parser.parse_args()
     os.sched_setaffinity(0, {int(CLIENT_CORE)})
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
         work = Path(tmp)
         media = work / "media"
         media.mkdir()
         make_clip(media / "film.mp4")
-        data = work / "data"
-        token = admin_token(data)
-        config = work / "revenge.toml"
-        # No posters or previews: their niced ffmpeg would share the server's core (and
-        # its CPU count) with the deliveries measured here.
-        config.write_text(f"[playback]\nmax_sessions_per_user = {args.players + 10}\n"
-                          "[artwork]\nbackground = false\n")
-        server = Server(work / "run", ["--media", str(media), "--data-dir", str(data),
-                                       "--config", str(config)], token=token)
-        server.args = ["taskset", "-c", SERVER_CORE, *server.args]
-        with server:
-            wait_for(lambda: server.get("/api/v1/media").json()["total"] == 1, what="scan")
-            media_id = server.get("/api/v1/media").json()["items"][0]["id"]
-            warm = session_urls(server, media_id)
-            segments = work / "segments"
-            segments.mkdir()
-            for n, url in enumerate(warm):
-                answer = http("GET", server.url(url), timeout=120)
-                (segments / f"{n}.ts").write_bytes(answer.body)
-            sizes = [p.stat().st_size for p in segments.iterdir()]
-            print(f"segments: {len(sizes)}, mean {statistics.mean(sizes) / 2**20:.2f} MiB")
+        runs = [("before", args.before)] if args.before else []
+        ours = []
+        for name, checkout in [*runs, ("revenge", None)]:
+            server = servers.enter_context(server_of(work, media, name, args, checkout))
+            media_id, warm = warmed(server)
+            print(f"{name}:")
             paced(server, media_id, args.players, args.paced_seconds)
-            side_by_side(server, warm, segments, work, args)
+            assert server.process is not None
+            ours.append(Contender(name, server.port, warm, server.process.pid))
+        segments = work / "segments"
+        segments.mkdir()
+        for n, url in enumerate(ours[-1].paths):
+            (segments / f"{n}.ts").write_bytes(http("GET", server.url(url), timeout=120).body)
+        sizes = [p.stat().st_size for p in segments.iterdir()]
+        print(f"segments: {len(sizes)}, mean {statistics.mean(sizes) / 2**20:.2f} MiB")
+        side_by_side(ours, segments, work, args)
+
 
 if __name__ == "__main__":
     main()
