@@ -206,7 +206,9 @@ class SendfileServer(tcp.Server):
         head = data[: self.SEND_LIMIT]
         region = self._regions[0]
         try:
-            if region.memory is None:
+            # Only when these bytes are all that is buffered ahead of the region (Twisted
+            # joins its list buffer into ``data`` below SEND_LIMIT).
+            if region.memory is None or len(head) < len(data) or self._tempDataLen:
                 return self.socket.send(head, socket.MSG_MORE)
             start = region.offset
             sent = self.socket.sendmsg(

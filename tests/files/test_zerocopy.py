@@ -58,17 +58,19 @@ class _CountingSocket:
 
 
 class _HeadAndRegion(Protocol):
-    def __init__(self, seen: _Seen, fd: int, *, memory: bool = False) -> None:
+    def __init__(self, seen: _Seen, fd: int, *, memory: bool = False,
+                 head: bytes = b"head:") -> None:
         self.seen = seen
         self.fd = fd
         self.memory = memory
+        self.head = head
 
     def connectionMade(self) -> None:
         transport = self.transport
         assert isinstance(transport, SendfileServer)
         transport.socket = _CountingSocket(transport.socket, self.seen.sends)
         transport.hold()
-        transport.write(b"head:")
+        transport.write(self.head)
         sent = transport.send_buffer(DATA) if self.memory \
             else transport.sendfile(self.fd, 0, len(DATA))
         self.seen.fired_while_held = sent.called
@@ -85,12 +87,14 @@ class _HeadAndRegion(Protocol):
         self.seen.lost.callback(None)
 
 
-async def _serve_once(tmp_path: Path, *, memory: bool = False) -> tuple[bytes, _Seen]:
+async def _serve_once(tmp_path: Path, *, memory: bool = False,
+                      head: bytes = b"head:") -> tuple[bytes, _Seen]:
     path = tmp_path / "m.bin"
     path.write_bytes(DATA)
     fd = os.open(path, os.O_RDONLY)
     seen = _Seen()
-    factory: Any = ServerFactory.forProtocol(lambda: _HeadAndRegion(seen, fd, memory=memory))
+    factory: Any = ServerFactory.forProtocol(
+        lambda: _HeadAndRegion(seen, fd, memory=memory, head=head))
     port = SendfilePort(0, factory, 50, "127.0.0.1", reactor)
     port.startListening()
     try:
@@ -117,6 +121,14 @@ async def test_a_head_and_the_memory_after_it_leave_in_one_system_call(tmp_path:
     assert answer == b"head:" + DATA
     assert seen.fired_by_release is True
     assert seen.sends == ["sendmsg"]  # not a send of the head, then one of the body
+
+
+@pytest_twisted.ensureDeferred
+async def test_memory_after_more_than_one_send_of_buffered_bytes_keeps_its_place(
+        tmp_path: Path) -> None:
+    head = os.urandom(3 * SendfileServer.SEND_LIMIT // 2)
+    answer, _ = await _serve_once(tmp_path, memory=True, head=head)
+    assert answer == head + DATA
 
 
 @pytest_twisted.ensureDeferred
