@@ -6,6 +6,7 @@ import functools
 from typing import cast
 
 from twisted.web.error import UnsupportedMethod
+from twisted.web.http_headers import _nameEncoder
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
@@ -13,6 +14,7 @@ from revenge.api.channel import RevengeChannel
 from revenge.api.direct import DirectRequest, directable
 from revenge.api.request_head import Head
 from revenge.api.site import RevengeSite
+from revenge.files.conditional import PRECONDITION_HEADERS
 from revenge.files.producers import BodyWriter
 from revenge.files.resource import (
     InternalStreamResource,
@@ -81,9 +83,10 @@ class InternalRoutes(Resource):
 
 
 _STREAM = b"/internal/stream/"
-# Preconditions: a head with any of them goes to twisted.web.
-_CONDITIONAL = frozenset({b"If-Match", b"If-None-Match", b"If-Modified-Since",
-                          b"If-Unmodified-Since", b"If-Range"})
+# Preconditions (by canonical name, as a ``directable`` head has them): a head with any
+# of them goes to twisted.web.
+_CONDITIONAL = frozenset(_nameEncoder.encode(name)
+                         for name in (*PRECONDITION_HEADERS, b"if-range"))
 
 
 class DirectReads:

@@ -46,11 +46,14 @@ def queued_on(transport: object) -> int:
 
 @attrs.define
 class _Delivery:
+    transport: object
+    clock: IReactorTime
     size: int
     began: float  # clock time of its first byte written
     report: Callable[[float], None]
 
-    def settle(self, now: float, queued: int) -> None:
+    def settle(self, queued: int) -> None:
+        now = self.clock.seconds()
         self.report((now - self.began) * self.size / max(1, self.size - queued))
 
 
@@ -60,8 +63,6 @@ class Deliveries:
     def __init__(self, queued: Callable[[object], int] = queued_on) -> None:
         self._queued = queued
         self._waiting: _Delivery | None = None
-        self._transport: object = None
-        self._clock: IReactorTime | None = None
         self._check: IDelayedCall | None = None
         self._wait = FIRST_WAIT
 
@@ -73,13 +74,13 @@ class Deliveries:
         queued = self._queued(transport)
         earlier, self._waiting = self._waiting, None
         if earlier is not None:
-            earlier.settle(now, max(0, queued - size))
+            earlier.settle(max(0, queued - size))
             queued = min(queued, size)
-        delivery = _Delivery(size, now - elapsed, report)
+        delivery = _Delivery(transport, clock, size, now - elapsed, report)
         if queued * 4 <= size:
-            delivery.settle(now, queued)
+            delivery.settle(queued)
             return
-        self._waiting, self._transport, self._clock = delivery, transport, clock
+        self._waiting = delivery
         self._wait = FIRST_WAIT
         if self._check is None:
             self._check = clock.callLater(FIRST_WAIT, self._look)
@@ -88,13 +89,13 @@ class Deliveries:
 
     def _look(self) -> None:
         self._check = None
-        delivery, clock = self._waiting, self._clock
-        if delivery is None or clock is None:
+        delivery = self._waiting
+        if delivery is None:
             return  # settled by a later response
-        queued = self._queued(self._transport)
+        queued = self._queued(delivery.transport)
         if queued * 4 <= delivery.size or self._wait >= LAST_WAIT:
             self._waiting = None
-            delivery.settle(clock.seconds(), queued)
+            delivery.settle(queued)
             return
         self._wait *= 2
-        self._check = clock.callLater(self._wait, self._look)
+        self._check = delivery.clock.callLater(self._wait, self._look)
