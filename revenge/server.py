@@ -160,7 +160,8 @@ def build_service(config: Config, *, reactor: Any) -> RootService:
     secrets = _secrets(config)
     store = build_store(config, reactor=reactor)
     probe = PyAVProbe(reactor=reactor, threads=config.library.probe_threads,
-                      segment_duration=config.playback.segment_duration)
+                      segment_duration=config.playback.segment_duration,
+                      bootstrap_duration=config.playback.bootstrap_duration)
     library = LibraryService(store=store, probe=probe, roots=config.library.media,
                              extensions=config.library.extensions, reactor=reactor,
                              scan_on_start=config.library.scan_on_start)

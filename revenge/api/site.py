@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# twisted.web reads every request body's Content-Type with an email.message.EmailMessage,
+# whose first use imports email's header machinery: ~6 ms of a viewer's first "play" (a
+# JSON POST) otherwise, on the reactor.
+import email.policy  # noqa: F401
 import time
 from collections.abc import Callable
 from typing import Any

@@ -163,9 +163,6 @@ class TranscodeRequest:
         if self.bootstrap_duration and not bootstrap_fits(self.segment_duration,
                                                           self.bootstrap_duration):
             raise ContractError("bootstrap_duration must divide segment_duration")
-        if self.bootstrap_duration and any(v.codec == "copy" for v in self.video):
-            raise ContractError("bootstrap_duration needs encoded video (a copy's keyframes "
-                                "are the source's)")
         names = [r.name for r in self.renditions]
         if not names:
             raise ContractError("at least one video or audio profile is needed")

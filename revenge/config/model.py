@@ -125,8 +125,9 @@ class PlaybackConfig:
     segment_duration: float = setting(6.0, low=1.0, high=30.0)
     # Segments of a transcode whose every video is encoded: a seek waits for one to be made.
     transcode_segment_duration: float = setting(2.0, low=1.0, high=30.0)
-    # The first segment of a timeline that is not copied is cut this often: a sooner first
-    # frame (where it is shorter than that timeline's segments).
+    # The first segment of a timeline is cut this often: a sooner first frame (where it is
+    # shorter than that timeline's segments; a copied video's only where its keyframes fall
+    # on the cuts, which probes check).
     bootstrap_duration: float = setting(2.0, low=0.0, high=30.0)
     buffer_ahead: int = setting(8, low=1, high=64)
     prefetch: int = setting(3, low=0, high=32)

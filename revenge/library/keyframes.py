@@ -5,7 +5,9 @@ The boundaries are those of ``Timeline(duration, D)``, on the media timeline (th
 time minus its start). A boundary is met by a keyframe from half a frame before it to one
 frame after it: the nearest frame, or the first frame at or after it, which is the one
 ``ffmpeg -force_key_frames`` and a segmenter cutting "at the first keyframe after each
-boundary" pick (at 29.97 fps that one is often more than half a frame late).
+boundary" pick (at 29.97 fps that one is often more than half a frame late). The short
+first segments of a bootstrap duration ``B`` (``Timeline(duration, D, B)``) are checked too:
+a video with keyframes on them is remuxed with them, and starts sooner.
 
 Where the keyframes are known from, cheapest first:
 1. The container's index: MP4's sample table lists every keyframe (a full answer);
@@ -26,7 +28,7 @@ import av
 from av.container import InputContainer
 from av.video.stream import VideoStream
 
-from revenge.blackbeard.timeline import Timeline
+from revenge.blackbeard.timeline import Timeline, bootstrap_fits
 
 # Demuxing costs by the packet (some microseconds each): a scan is bounded by both.
 SCAN_BYTES = 64 << 20
@@ -44,6 +46,9 @@ class Keyframes:
 
     aligned_to: float | None  # the segment duration, when every boundary has its keyframe
     interval: float | None  # the longest gap between keyframes seen (seconds), or to the end
+    # The bootstrap duration, when the short first segments' boundaries have keyframes too
+    # (and the segment boundaries do): the video can then be remuxed with them.
+    bootstrap: float | None = None
 
 
 def cheap_to_scan(size: int, duration: float) -> bool:
@@ -53,24 +58,35 @@ def cheap_to_scan(size: int, duration: float) -> bool:
 
 def keyframes(container: InputContainer, stream: VideoStream, *, start: float,
               duration: float, segment: float | None, frame_rate: float | None,
-              size: int) -> Keyframes:
+              size: int, bootstrap: float = 0.0) -> Keyframes:
     """The keyframe facts of ``stream`` (blocking; the first picture must be a keyframe)."""
     frame = 1 / frame_rate if frame_rate else 0.04
     window = (-frame / 2 - 1e-6, frame - 1e-6)
-    targets = _boundaries(start, duration, segment)
     times, complete = _indexed(container, stream)
     if not complete and cheap_to_scan(size, duration):
         times, complete = _scan(container, stream), True
-    unmet = [t for t in targets if not _met(times, t, window)]
+
+    def all_met(targets: list[float]) -> tuple[bool, list[float]]:
+        """Whether every target has its keyframe; the gaps that seeks to check saw."""
+        unmet = [t for t in targets if not _met(times, t, window)]
+        if complete or not unmet:
+            return not unmet, []
+        # Cues that skip a boundary may skip keyframes too; no index at all tells nothing.
+        checks = [_seek_check(container, stream, t, window) for t in _spread(unmet, MAX_SEEKS)]
+        return all(met for met, _ in checks), [gap for _, gap in checks if gap is not None]
+
+    aligned, gaps = all_met(_boundaries(start, duration, segment))
+    short = _bootstrap_boundaries(start, duration, segment, bootstrap) if aligned else []
+    short_met, short_gaps = all_met(short) if short else (False, [])
     if complete:
-        return Keyframes(None if unmet else segment, _longest_gap(times, start + duration))
-    # Cues that skip a boundary may skip keyframes too; no index at all tells nothing.
-    checks = [_seek_check(container, stream, t, window) for t in _spread(unmet, MAX_SEEKS)]
-    gaps = [gap for _, gap in checks if gap is not None]
-    if times:
-        gaps.append(_longest_gap(times, start + duration) or 0.0)
-    aligned = segment if all(met for met, _ in checks) else None
-    return Keyframes(aligned, round(max(gaps), 6) if gaps else None)
+        interval = _longest_gap(times, start + duration)
+    else:
+        gaps += short_gaps
+        if times:
+            gaps.append(_longest_gap(times, start + duration) or 0.0)
+        interval = round(max(gaps), 6) if gaps else None
+    return Keyframes(segment if aligned else None, interval,
+                     bootstrap if aligned and short_met else None)
 
 
 def _boundaries(start: float, duration: float, segment: float | None) -> list[float]:
@@ -83,6 +99,19 @@ def _boundaries(start: float, duration: float, segment: float | None) -> list[fl
         return []
     # The first segment starts with the first picture, a keyframe (checked by the caller).
     return [start + boundary for boundary in timeline.starts[1:]]
+
+
+def _bootstrap_boundaries(start: float, duration: float, segment: float | None,
+                          bootstrap: float) -> list[float]:
+    """The starts of the short first segments that the plain grid does not have."""
+    if not segment or not 0 < bootstrap < segment or not bootstrap_fits(segment, bootstrap):
+        return []
+    try:
+        plain = Timeline(duration, segment).starts
+        short = Timeline(duration, segment, bootstrap).starts
+    except ValueError:
+        return []
+    return [start + boundary for boundary in short if boundary not in plain]
 
 
 def _indexed(container: InputContainer, stream: VideoStream) -> tuple[list[float], bool]:

@@ -21,6 +21,7 @@ from revenge.store.records import ProbeResult
 # The segment duration the keyframes are checked against unless told otherwise: the
 # playback default (``[playback] segment_duration``).
 DEFAULT_SEGMENT_DURATION = 6.0
+DEFAULT_BOOTSTRAP_DURATION = 2.0  # ``[playback] bootstrap_duration``
 
 
 class IProbe(Interface):
@@ -30,12 +31,12 @@ class IProbe(Interface):
         """Fire with the probe of ``path``."""
 
 
-def probe_file(path: Path, *,
-               segment_duration: float | None = DEFAULT_SEGMENT_DURATION) -> ProbeResult:
+def probe_file(path: Path, *, segment_duration: float | None = DEFAULT_SEGMENT_DURATION,
+               bootstrap_duration: float = DEFAULT_BOOTSTRAP_DURATION) -> ProbeResult:
     """Probe ``path`` synchronously (call from a worker thread).
 
     ``segment_duration`` is the D whose boundaries the keyframes are checked against
-    (None: not checked).
+    (None: not checked), and ``bootstrap_duration`` the B of short first segments.
     """
     try:
         import av  # deferred: importing FFmpeg's libraries is slow, and only probes need them
@@ -45,7 +46,8 @@ def probe_file(path: Path, *,
         size = path.stat().st_size
         with av.open(str(path), metadata_errors="ignore") as container:
             return probe_container(container, path=path, size=size,
-                                   segment_duration=segment_duration)
+                                   segment_duration=segment_duration,
+                                   bootstrap_duration=bootstrap_duration)
     except Exception as e:  # PyAV raises many kinds; any of them means "unprobeable"
         return ProbeResult(error=_without_directories(f"{type(e).__name__}: {e}", path))
 
@@ -63,15 +65,18 @@ class PyAVProbe:
     """``IProbe`` running PyAV on a pool of worker threads of its own."""
 
     def __init__(self, *, reactor: IReactorThreads, threads: int = 2,
-                 segment_duration: float | None = DEFAULT_SEGMENT_DURATION) -> None:
+                 segment_duration: float | None = DEFAULT_SEGMENT_DURATION,
+                 bootstrap_duration: float = DEFAULT_BOOTSTRAP_DURATION) -> None:
         self._reactor = reactor
         self._segment_duration = segment_duration
+        self._bootstrap_duration = bootstrap_duration
         self._pool = ThreadPool(minthreads=0, maxthreads=threads, name="revenge-probe")
         self._pool.start()
 
     def probe(self, path: Path) -> Deferred[ProbeResult]:
         return deferToThreadPool(self._reactor, self._pool, probe_file, path,
-                                 segment_duration=self._segment_duration)
+                                 segment_duration=self._segment_duration,
+                                 bootstrap_duration=self._bootstrap_duration)
 
     def stop(self) -> None:
         """Stop the worker threads (waits for a probe in progress)."""

@@ -37,7 +37,8 @@ _STREAM_TAG_FORMATS = {"ogg", "flac"}
 
 
 def probe_container(container: InputContainer, *, path: Path, size: int,
-                    segment_duration: float | None) -> ProbeResult:
+                    segment_duration: float | None,
+                    bootstrap_duration: float = 0.0) -> ProbeResult:
     """Probe the open ``container`` of the file ``path``, of ``size`` bytes (blocking)."""
     media = [s for s in container.streams if _is_media(s)]
     if not media:
@@ -59,9 +60,10 @@ def probe_container(container: InputContainer, *, path: Path, size: int,
     # would mean reading it all. Such a file is transcoded.
     if (video is not None and head is not None and duration
             and not (truncated and not cheap_to_scan(size, duration))):
-        found = _keyframes(container, video, origin, duration, segment_duration, size)
+        found = _keyframes(container, video, origin, duration, size,
+                           segment=segment_duration, bootstrap=bootstrap_duration)
         if found is not None and not head.starts_on_keyframe:  # no first segment to cut
-            found = attrs.evolve(found, aligned_to=None)
+            found = attrs.evolve(found, aligned_to=None, bootstrap=None)
     # Where the header's per-stream durations are FFmpeg's estimates (MPEG-TS/PS), or
     # promise too much, the ends measured are the better word.
     measured = truncated or better_than_header(container.format.name)
@@ -116,10 +118,11 @@ def _claimed_end(container: InputContainer, media: Sequence[Stream],
 
 
 def _keyframes(container: InputContainer, video: VideoStream, origin: float,
-               duration: float, segment: float | None, size: int) -> Keyframes | None:
+               duration: float, size: int, *, segment: float | None,
+               bootstrap: float) -> Keyframes | None:
     rate = video.average_rate or video.guessed_rate
     return _optional(lambda: keyframes(container, video, start=origin, duration=duration,
-                                       segment=segment, size=size,
+                                       segment=segment, bootstrap=bootstrap, size=size,
                                        frame_rate=float(rate) if rate else None))
 
 

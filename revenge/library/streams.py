@@ -126,6 +126,7 @@ def _video(stream: VideoStream, head: VideoHead | None, codec: str | None,
         "color_space": _MATRICES.get(context.colorspace),
         "attached_picture": cover,
         "keyframes_aligned_to": keyframes.aligned_to if keyframes else None,
+        "keyframes_bootstrap": keyframes.bootstrap if keyframes else None,
         "keyframe_interval": keyframes.interval if keyframes else None,
     }
 

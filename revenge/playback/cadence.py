@@ -26,7 +26,8 @@ class Cadence:
     alone; ``encoded``: a ladder whose every video is encoded, short because a seek waits
     for one of them to be made (a 6 s one of a 1080p film takes ~1 s of two cores here;
     Jellyfin cuts its transcodes every 3 s); ``bootstrap``: the first ``segment`` seconds of
-    a timeline that is not copied are cut this often, when it is shorter and divides it.
+    a timeline are cut this often, when it is shorter and divides it (a copied video's only
+    when its keyframes fall there too: ``Ladder.copy_bootstrap``).
     """
 
     segment: float = 6.0
@@ -43,7 +44,10 @@ class Cadence:
 def _timeline(cadence: Cadence, ladder: Ladder) -> Timeline:
     duration = ladder.source.duration
     if any(p.codec == "copy" for p in ladder.video):
-        return Timeline(duration, cadence.segment)
+        fits = cadence.bootstrap and ladder.copy_bootstrap == cadence.bootstrap \
+            and cadence.bootstrap < cadence.segment \
+            and bootstrap_fits(cadence.segment, cadence.bootstrap)
+        return Timeline(duration, cadence.segment, cadence.bootstrap if fits else 0.0)
     segment = cadence.encoded if ladder.video else cadence.segment
     if duration / segment > MAX_ENCODED_SEGMENTS:
         segment = cadence.segment * math.ceil(duration / MAX_ENCODED_SEGMENTS / cadence.segment)

@@ -54,6 +54,9 @@ class StreamInfo:
     # Segment boundaries (multiples of this many seconds) all fall on keyframes, so the
     # stream can be remuxed into segments as it is; None when not (or not known).
     keyframes_aligned_to: float | None = None
+    # The short first segments' duration, when their boundaries have keyframes too (a
+    # remux then starts with them); None when not, or not checked.
+    keyframes_bootstrap: float | None = None
     # The longest gap between keyframes seen (seconds): how far before a wanted time a seek
     # must land in a container without an index (MPEG-TS, -PS) to find a keyframe.
     keyframe_interval: float | None = None

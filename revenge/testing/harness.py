@@ -128,7 +128,8 @@ class AppHarness:
         self.store = store if store is not None else MemoryStore()
         self.transcoder = transcoder if transcoder is not None else FakeTranscoder()
         self.probe = probe if probe is not None else InlineProbe(
-            segment_duration=self.config.playback.segment_duration)
+            segment_duration=self.config.playback.segment_duration,
+            bootstrap_duration=self.config.playback.bootstrap_duration)
         if not self.store.is_open():
             _at_once(self.store.open())
         if records:

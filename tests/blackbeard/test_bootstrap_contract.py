@@ -1,6 +1,6 @@
 """Bootstrap segments in the contract: ``bootstrap_duration`` survives the wire, is left off
-when unset (a Blackbeard that predates it takes the request), and is refused by name when it
-cannot cut the grid."""
+when unset (a Blackbeard that predates it takes the request), is refused by name when it
+cannot cut the grid, and is taken with a copied video too."""
 
 from __future__ import annotations
 
@@ -49,11 +49,13 @@ def test_a_bootstrap_that_cannot_cut_the_grid_is_refused_by_name(value: Any,
         TranscodeRequest.from_json(doc)
 
 
-def test_a_copied_video_takes_no_bootstrap() -> None:
-    doc = _wire(request(video_profiles=(video("source", 240, 800_000, codec="copy"),),
-                        bootstrap_duration=2.0))
-    with pytest.raises(ContractError, match="bootstrap_duration needs encoded video"):
-        TranscodeRequest.from_json(doc)
+def test_a_copied_video_takes_a_bootstrap_too() -> None:
+    # Revenge sends one only for a source whose keyframes its probe found on the short cuts.
+    sent = request(duration=30.0, video_profiles=(video("source", 240, 800_000, codec="copy"),),
+                   bootstrap_duration=2.0)
+    received = TranscodeRequest.from_json(_wire(sent))
+    assert received == sent
+    assert received.timeline.starts[:4] == (0.0, 2.0, 4.0, 6.0)
 
 
 def test_the_media_playlists_say_the_short_segments() -> None:

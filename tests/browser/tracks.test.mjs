@@ -56,8 +56,11 @@ function watchHls() {
         construct(target, args) {
           const [config, ...rest] = args;
           const hls = Reflect.construct(target, [{ ...config, maxMaxBufferLength: 30 }, ...rest]);
-          const seen = { hls, switched: [], audioFragments: [], errors: [], fatal: null };
+          const seen = { hls, switched: [], audioFragments: [], played: [], errors: [],
+                         fatal: null };
           hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, (_, d) => seen.switched.push(d.id));
+          // The level of each video fragment as playback enters it.
+          hls.on(Hls.Events.FRAG_CHANGED, (_, d) => seen.played.push(d.frag.level));
           hls.on(Hls.Events.FRAG_LOADED, (_, d) => {
             if (d.frag.type === "audio") seen.audioFragments.push({ track: d.frag.level, sn: d.frag.sn });
           });
@@ -197,10 +200,15 @@ test("another audio track plays on without restarting the video encode, and is r
   await playsPast(1);
   // The quality held where it is: an ABR switch would start another profile's encoder.
   const { level } = await state();
+  const entered = await page.evaluate(() => window.players.at(-1).played.length);
   await page.selectOption("#quality", String(level));
   const session = await currentSession();
   const videoProfile = session.profiles[level];
   assert.ok(videoProfile, `level ${level} of ${session.profiles}`);
+  // What ABR fetched ahead of another level (up to a fragment past the playing one) plays
+  // out first: wait for playback to enter a fragment of the pinned level after it.
+  await until(`a fragment of level ${level} to play`,
+              ([l, n]) => window.players.at(-1).played.slice(n + 1).includes(l), [level, entered]);
   const pinned = await playsPast((await state()).time + 1);
   assert.equal(pinned.level, level);
   const before = await encoderStarts(session.transcode_id);

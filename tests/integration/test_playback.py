@@ -19,10 +19,13 @@ import m3u8
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from revenge.blackbeard.timeline import Timeline
 from tests.media import make_clip, media_duration
 from tests.server import Server, admin_token, http, wait_for
 
 pytestmark = pytest.mark.slow
+# The 30 s clip remuxed: a keyframe every second, so three 2 s bootstrap segments, then 6 s.
+SEGMENTS = Timeline(30.0, 6.0, 2.0).count
 
 
 def ffmpeg_children(pid: int) -> list[int]:
@@ -129,15 +132,17 @@ def test_buffer_then_cache_for_a_second_viewer(server: Server) -> None:
     media_id = _media_id(server)
     first = _open(server, media_id, profile="source")
     sources = [source for source, _, _ in _segments(server, str(first["master_url"]))]
-    assert len(sources) == 5  # 30 s in 6 s segments
-    assert sources[2:] == ["buffer"] * 3, sources
+    assert len(sources) == SEGMENTS
+    assert sources[2:] == ["buffer"] * (SEGMENTS - 2), sources
     second = _open(server, media_id, profile="source")
     again = [source for source, _, _ in _segments(server, str(second["master_url"]))]
-    assert again == ["cache"] * 5
-    assert _metric(server, "revenge_playback_segments_served_total", source="cache") >= 5
-    assert _metric(server, "revenge_playback_segments_served_total", source="buffer") >= 3
+    assert again == ["cache"] * SEGMENTS
+    assert _metric(server, "revenge_playback_segments_served_total",
+                   source="cache") >= SEGMENTS
+    assert _metric(server, "revenge_playback_segments_served_total",
+                   source="buffer") >= SEGMENTS - 2
     described = server.get(f"/api/v1/playback/sessions/{second['session_id']}").json()
-    assert described["stats"]["segments"]["cache"] == 5
+    assert described["stats"]["segments"]["cache"] == SEGMENTS
     # By default only the segments a player waited for (the transcoder made them for the
     # first viewer) are logged, not those at hand in the cache ([server] log_segments).
     served = [line for line in server.log().splitlines() if "segment served" in line]
@@ -222,7 +227,7 @@ def test_crash_keeps_every_acknowledged_position_and_old_urls_work(
         restored = second.get(f"/api/v1/playback/sessions/{sid}").json()
         assert restored["position"] == acknowledged
         fetched = _segments(second, str(session["master_url"]))
-        assert len(fetched) == 5 and all(size > 0 for _, _, size in fetched)
+        assert len(fetched) == SEGMENTS and all(size > 0 for _, _, size in fetched)
 
 
 def test_a_shutdown_with_live_encoders_ends_within_five_seconds(tmp_path: Path) -> None:

@@ -122,7 +122,7 @@ def test_every_subtitle_rendition_holds_each_cue_at_its_time_also_after_a_seek(
     film = subtitled_film
     session = _session(server, _media(server, film.mkv)["id"], start_position=45.0)
     url, master = _master(server, session)
-    timeline = Timeline(film.duration, 6.0)
+    timeline = Timeline(film.duration, 6.0, 2.0)  # remuxed, keyframes every 2 s
     header = f"X-TIMESTAMP-MAP=MPEGTS:{round(TS_OFFSET * MPEG_CLOCK)},LOCAL:00:00:00.000"
     renditions = [m for m in master.media if m.type == "SUBTITLES"]
     for media, track in zip(renditions, [t for t in film.subtitles if t.text], strict=True):
@@ -155,5 +155,5 @@ def test_the_timestamp_map_is_the_video_segments_clock(server: Server,
         seconds = float(first * stream.time_base)
     # A cue at LOCAL t is shown at MPEGTS + t; the segment's frames sit at TS_OFFSET + their
     # timeline time, so both land on one clock (within a frame).
-    start = Timeline(subtitled_film.duration, 6.0).start(index)
+    start = Timeline(subtitled_film.duration, 6.0, 2.0).start(index)
     assert abs(seconds - TS_OFFSET - start) < 1 / 24

@@ -1,4 +1,5 @@
-"""Whether keyframes fall on the segment boundaries, and the longest gap between them."""
+"""Whether keyframes fall on the segment boundaries (and on the short first segments'), and
+the longest gap between them."""
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ def test_forced_keyframes_every_two_seconds_align_to_six(probes: dict[str, Probe
     assert video is not None
     assert video.keyframes_aligned_to == 6.0
     assert video.keyframe_interval == 2.0
+    assert video.keyframes_bootstrap == 2.0  # the probe's default bootstrap duration
 
 
 def test_a_long_gop_with_a_scene_cut_does_not_align(probes: dict[str, ProbeResult]) -> None:
     video = probes["unaligned.mp4"].video
     assert video is not None
-    assert video.keyframes_aligned_to is None
+    assert video.keyframes_aligned_to is None and video.keyframes_bootstrap is None
     # Keyframes at 0 and at the cut (3.52 s), none after: 9.52 s to the end.
     assert video.keyframe_interval is not None and 9.4 < video.keyframe_interval < 9.6
 
@@ -56,8 +58,10 @@ def test_large_files_are_checked_by_seeking(zoo: dict[str, Path], name: str,
         video = container.streams.video[0]
         start = (container.start_time or 0) / 1_000_000
         found = keyframes.keyframes(container, video, start=start, duration=13.0,
-                                    segment=6.0, frame_rate=25.0, size=10**10)
+                                    segment=6.0, bootstrap=2.0, frame_rate=25.0,
+                                    size=10**10)
     assert found.aligned_to == aligned
+    assert found.bootstrap == (2.0 if aligned else None)
     if gap is not None:
         assert found.interval == gap
 
@@ -82,3 +86,28 @@ def test_an_edit_list_shifts_the_keyframes_off_the_boundaries(
                     "-i", str(zoo["aligned.mp4"]), "-c", "copy", str(cut)], check=True)
     video = probe_file(cut).video
     assert video is not None and video.keyframes_aligned_to is None
+
+
+def test_keyframes_every_six_seconds_align_without_a_bootstrap(zoo: dict[str, Path],
+                                                               tmp_path: Path) -> None:
+    from revenge.ffmpeg import ffmpeg_binary
+
+    sparse = tmp_path / "sparse.mp4"
+    subprocess.run([ffmpeg_binary(), "-hide_banner", "-loglevel", "error",
+                    "-i", str(zoo["aligned.mp4"]), "-c:v", "libx264", "-preset", "ultrafast",
+                    "-g", "1000", "-force_key_frames", "expr:gte(t,n_forced*6)",
+                    str(sparse)], check=True)
+    video = probe_file(sparse).video
+    assert video is not None and video.keyframes_aligned_to == 6.0
+    assert video.keyframes_bootstrap is None  # no keyframes at 2 s and 4 s
+
+
+@pytest.mark.parametrize(("bootstrap", "found"), [(2.0, 2.0), (3.0, None), (0.0, None),
+                                                  (4.0, None)])
+def test_a_bootstrap_is_checked_on_its_own_cuts(zoo: dict[str, Path], bootstrap: float,
+                                                found: float | None) -> None:
+    # Keyframes every 2 s: none at 3 s; 0 means none asked; 4 s does not divide 6 s.
+    video = probe_file(zoo["aligned.mp4"], segment_duration=6.0,
+                       bootstrap_duration=bootstrap).video
+    assert video is not None and video.keyframes_aligned_to == 6.0
+    assert video.keyframes_bootstrap == found
