@@ -110,8 +110,10 @@ class Session:
     # or the player has reported playing.
     progressed: bool = False
     stats: SessionStats = attrs.field(factory=SessionStats)
-    # Its segment requests under way (not persisted).
+    # Its segment requests under way, and the audio rendition it last asked a segment of
+    # (neither persisted).
     requests: PendingRequests = attrs.field(factory=PendingRequests)
+    sound: str | None = None
     adapter: Adapter = attrs.field(
         default=attrs.Factory(
             lambda self: Adapter(self.id, self.ladder.variants,

@@ -163,8 +163,12 @@ class Streaming:
         kind = "audio" if isinstance(rendition, AudioProfile) else "video"
         # Before this request's fetch: what the player left is let go of first.
         session.requests.jump(kind, index)
-        delivery, served = await session.requests.hold(
-            kind, index, self._fetch(session, shared, index, profile, rendition))
+        fetching = self._fetch(session, shared, index, profile, rendition)
+        if isinstance(rendition, AudioProfile):
+            session.sound = rendition.name
+        elif session.sound is not None:
+            self._sound_alongside(shared, index, session.sound)
+        delivery, served = await session.requests.hold(kind, index, fetching)
         self._account(session, delivery, started, audio=isinstance(rendition, AudioProfile),
                       seconds=timeline.length(index))
         if not session.ladder.video or not isinstance(rendition, AudioProfile):
@@ -177,6 +181,16 @@ class Streaming:
                       source=delivery.source, latency_ms=latency * 1000,
                       bytes=len(delivery.data))
         return delivery, session
+
+    @staticmethod
+    def _sound_alongside(shared: SharedTranscode, index: int, sound: str) -> None:
+        """Have the sound of video segment ``index`` fetched now (usually at hand already).
+
+        After a seek, hls.js asks for the sound of the new position only once its picture
+        has come: fetched then, its encoder would restart after the picture's had made a
+        segment, and the player would wait for both in turn rather than at once.
+        """
+        shared.buffer.ready(index, sound).addErrback(lambda _: None)  # the buffer logs it
 
     def _fetch(self, session: Session, shared: SharedTranscode, index: int, profile: str,
                rendition: VideoProfile | AudioProfile | None) -> Deferred[tuple[Delivery, str]]:

@@ -1,5 +1,6 @@
 """A session starts its encoders when it opens and its playlists answer before any segment
-exists; a player's jump gives up the request it left, and the fetch behind it."""
+exists; a player's jump gives up the request it left, and the fetch behind it; a seek fetches
+the sound of the new position with its picture."""
 
 from __future__ import annotations
 
@@ -78,3 +79,25 @@ def test_a_jump_gives_up_the_request_left_behind_and_its_fetch(
     viewer.flush()
     assert result_of(near).body == segment_body("144p", "2.ts")
     assert result_of(jumped).body == segment_body("144p", "4.ts")
+
+
+def test_a_seek_fetches_the_sound_with_the_picture(fake: FakeTranscoder,
+                                                   viewer: Client) -> None:
+    # hls.js asks for the sound of a new position only once its picture has come: fetched
+    # then, the audio encoder would restart only after the video one had made a segment.
+    session = open_session(viewer, FILM.id, profile="144p")
+    for rendition in ("144p", "audio-0"):
+        fake.answer(rendition, "0.ts")
+        assert viewer.get(_url(session, f"{rendition}/0.ts")).status == 200
+    picture = viewer.request("GET", _url(session, "144p/10.ts"))
+    assert _pending(picture)
+    assert {("144p", "10.ts"), ("audio-0", "10.ts")} <= set(fake.pending())
+    # What was prefetched for the old position is let go of, sound included.
+    assert not [p for p in fake.pending() if int(p[1].split(".")[0]) < 9]
+    fake.answer("audio-0", "10.ts")
+    sound = viewer.get(_url(session, "audio-0/10.ts"))
+    assert (sound.body, sound.header("X-Served-From")) == (segment_body("audio-0", "10.ts"),
+                                                           "buffer")
+    fake.answer("144p", "10.ts")
+    viewer.flush()
+    assert result_of(picture).body == segment_body("144p", "10.ts")
