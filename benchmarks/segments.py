@@ -203,9 +203,10 @@ def server_of(work: Path, media: Path, name: str, args: argparse.Namespace,
     token = admin_token(data)
     config = work / f"{name}.toml"
     # No posters or previews: their niced ffmpeg would share the server's core (and
-    # its CPU count) with the deliveries measured here.
+    # its CPU count) with the deliveries measured here. No bootstrap segments: every
+    # segment is 6 s (~2 MiB), in this checkout and an older one alike.
     config.write_text(f"[playback]\nmax_sessions_per_user = {args.players + 10}\n"
-                      "[artwork]\nbackground = false\n")
+                      "bootstrap_duration = 0.0\n[artwork]\nbackground = false\n")
     server = Server(work / f"run-{name}", ["--media", str(media), "--data-dir", str(data),
                                            "--config", str(config)], token=token)
     # env's PYTHONPATH wins over the one Server gives; env and taskset exec in place.
