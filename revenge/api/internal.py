@@ -6,7 +6,6 @@ import functools
 from typing import cast
 
 from twisted.web.error import UnsupportedMethod
-from twisted.web.http_headers import _nameEncoder
 from twisted.web.resource import Resource
 from twisted.web.server import Request
 
@@ -85,8 +84,7 @@ class InternalRoutes(Resource):
 _STREAM = b"/internal/stream/"
 # Preconditions (by canonical name, as a ``directable`` head has them): a head with any
 # of them goes to twisted.web.
-_CONDITIONAL = frozenset(_nameEncoder.encode(name)
-                         for name in (*PRECONDITION_HEADERS, b"if-range"))
+_CONDITIONAL = frozenset(name.title() for name in (*PRECONDITION_HEADERS, b"if-range"))
 
 
 class DirectReads:

@@ -28,7 +28,7 @@ import av
 from av.container import InputContainer
 from av.video.stream import VideoStream
 
-from revenge.blackbeard.timeline import Timeline, bootstrap_fits
+from revenge.blackbeard.timeline import Timeline
 
 # Demuxing costs by the packet (some microseconds each): a scan is bounded by both.
 SCAN_BYTES = 64 << 20
@@ -103,10 +103,11 @@ def _boundaries(start: float, duration: float, segment: float | None) -> list[fl
 
 def _bootstrap_boundaries(start: float, duration: float, segment: float | None,
                           bootstrap: float) -> list[float]:
-    """The starts of the short first segments that the plain grid does not have."""
-    if not segment or not 0 < bootstrap < segment or not bootstrap_fits(segment, bootstrap):
+    """The starts of the short first segments that the plain grid does not have (none
+    when ``bootstrap`` does not cut ``segment`` shorter)."""
+    if not segment or not bootstrap:
         return []
-    try:
+    try:  # a bootstrap that does not divide the segment is refused by Timeline
         plain = Timeline(duration, segment).starts
         short = Timeline(duration, segment, bootstrap).starts
     except ValueError:

@@ -38,7 +38,7 @@ _STREAM_TAG_FORMATS = {"ogg", "flac"}
 
 def probe_container(container: InputContainer, *, path: Path, size: int,
                     segment_duration: float | None,
-                    bootstrap_duration: float = 0.0) -> ProbeResult:
+                    bootstrap_duration: float) -> ProbeResult:
     """Probe the open ``container`` of the file ``path``, of ``size`` bytes (blocking)."""
     media = [s for s in container.streams if _is_media(s)]
     if not media:

@@ -44,13 +44,16 @@ class Cadence:
 def _timeline(cadence: Cadence, ladder: Ladder) -> Timeline:
     duration = ladder.source.duration
     if any(p.codec == "copy" for p in ladder.video):
-        fits = cadence.bootstrap and ladder.copy_bootstrap == cadence.bootstrap \
-            and cadence.bootstrap < cadence.segment \
-            and bootstrap_fits(cadence.segment, cadence.bootstrap)
-        return Timeline(duration, cadence.segment, cadence.bootstrap if fits else 0.0)
+        copied = ladder.copy_bootstrap == cadence.bootstrap
+        return Timeline(duration, cadence.segment,
+                        _short(cadence.bootstrap, cadence.segment) if copied else 0.0)
     segment = cadence.encoded if ladder.video else cadence.segment
     if duration / segment > MAX_ENCODED_SEGMENTS:
         segment = cadence.segment * math.ceil(duration / MAX_ENCODED_SEGMENTS / cadence.segment)
-    short = cadence.bootstrap if cadence.bootstrap and cadence.bootstrap < segment \
-        and bootstrap_fits(segment, cadence.bootstrap) else 0.0
-    return Timeline(duration, segment, short)
+    return Timeline(duration, segment, _short(cadence.bootstrap, segment))
+
+
+def _short(bootstrap: float, segment: float) -> float:
+    """``bootstrap`` where it cuts ``segment`` into shorter parts, else 0 (none)."""
+    return bootstrap if bootstrap and bootstrap < segment \
+        and bootstrap_fits(segment, bootstrap) else 0.0

@@ -46,8 +46,8 @@ class Ladder:
     source: Source
     video: tuple[VideoProfile, ...]
     audio: tuple[AudioProfile, ...]
-    # The bootstrap duration whose short first segments a copied video can be cut into (its
-    # keyframes fall there too); 0 when it cannot, or nothing is copied.
+    # The bootstrap duration whose short first segments the copied video can be cut into
+    # (its keyframes fall there too); 0 when it cannot, or no video is copied.
     copy_bootstrap: float = 0.0
 
     @property
@@ -161,11 +161,11 @@ def build_ladder(probe: ProbeResult, *, segment_duration: float = 6.0,
     """Every rendition a transcode of ``probe`` offers; ``max_bitrate`` drops the video rungs
     above it (keeping at least the lowest)."""
     audio = audio_renditions(probe)
-    video = video_rungs(probe, segment_duration=segment_duration, remux=remux)
-    copied = probe.video if any(p.codec == "copy" for p in video) else None
-    ladder = Ladder(source_of(probe), video, audio,
-                    copy_bootstrap=(copied and copied.keyframes_bootstrap) or 0.0)
+    ladder = Ladder(source_of(probe), video_rungs(probe, segment_duration=segment_duration,
+                                                  remux=remux), audio)
     if max_bitrate is not None and ladder.video:
         fitting = tuple(p for p in ladder.video if ladder.bandwidth(p) <= max_bitrate)
         ladder = attrs.evolve(ladder, video=fitting or ladder.video[-1:])
+    if probe.video is not None and any(p.codec == "copy" for p in ladder.video):
+        ladder = attrs.evolve(ladder, copy_bootstrap=probe.video.keyframes_bootstrap or 0.0)
     return ladder

@@ -164,8 +164,8 @@ class Streaming:
         # Before this request's fetch: what the player left is let go of first.
         session.requests.jump(kind, index)
         fetching = self._fetch(session, shared, index, profile, rendition)
-        if isinstance(rendition, AudioProfile):
-            session.sound = rendition.name
+        if kind == "audio":
+            session.sound = profile
         elif session.sound is not None:
             self._sound_alongside(shared, index, session.sound)
         delivery, served = await session.requests.hold(kind, index, fetching)
